@@ -14,4 +14,7 @@ enum class Activation : uint8_t {
 
 const char* activation_name(Activation a);
 
+// Scalar reference (std::erf, std::exp in double): the yardstick for every vectorised activation.
+float activation_ref(Activation a, float x);
+
 }  // namespace lsam

@@ -21,6 +21,13 @@ struct GemmEpilogue {
   int64_t ldr = 0;
 };
 
+// Register tile and cache blocking of one ISA's kernel (the table and its reasoning are in gemm.cpp).
+struct GemmConfig {
+  int mr, nr;      // register tile: rows x columns of C
+  int64_t kc, nc;  // cache blocks: depth (K is cut into equal blocks of at most kc) and columns of B
+};
+const GemmConfig& gemm_config(Isa isa);
+
 // B in the microkernel's panel layout for one ISA, built once and reused by every call.
 class PackedB {
  public:
@@ -49,7 +56,8 @@ void gemm_f32(int64_t M, const float* A, int64_t lda, const PackedB& B, float* C
 void gemm_f32(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, bool trans_a, const float* B, int64_t ldb,
               bool trans_b, float* C, int64_t ldc, const GemmEpilogue& epilogue = {});
 
-// `batch` independent products at fixed element strides between consecutive A, B and C matrices.
+// `batch` independent products at fixed element strides between consecutive A, B and C matrices; the
+// epilogue's residual, if any, advances by stride_c like C.
 void gemm_f32_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, int64_t stride_a,
                       bool trans_a, const float* B, int64_t ldb, int64_t stride_b, bool trans_b, float* C, int64_t ldc,
                       int64_t stride_c, const GemmEpilogue& epilogue = {});

@@ -1,0 +1,115 @@
+// Whole-model MobileSAM benchmark: load, encoder and decoder medians, batched prompts, the per-op profile
+// of one encode as a fraction of the machine's measured FMA peak, and peak resident memory.
+//
+// usage: lsam_bench_mobile_sam -m MODEL [-i IMAGE] [--runs N] [--json]
+// bench/mobile_sam.py runs this beside PyTorch on the same checkpoint and prints the ratios.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "engine/cpu.h"
+#include "engine/profiler.h"
+#include "engine/threads.h"
+#include "graph/sam_predictor.h"
+#include "kernels/peak/peak.h"
+#include "tools/lsam/args.h"
+#include "tools/lsam/image_io.h"
+#include "tools/lsam/model_loader.h"
+#include "tools/lsam/synthetic_image.h"
+
+using namespace lsam;
+
+namespace {
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+template <class F> double time_ms(F&& f) {
+  const auto t = std::chrono::steady_clock::now();
+  f();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+
+double peak_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const cli::Args args(argc - 1, argv + 1, {"-m", "-i", "--runs", "--batch"}, {"--json"});
+    const int runs = std::stoi(args.get("--runs").value_or("5"));
+    const int batch = std::stoi(args.get("--batch").value_or("16"));
+    const cli::LoadedModel loaded = cli::load_mobile_sam(args.require("-m"));
+    const cli::RgbImage image = args.has("-i") ? cli::read_rgb(*args.get("-i")) : cli::synthetic_image(800, 600);
+    graph::SamPredictor predictor(loaded.model);
+
+    // Load + one encode + one decode first, so the resident peak is that of a single-image session.
+    predictor.set_image(image.rgb.data(), image.height, image.width);
+    graph::Prompt point;
+    point.points = {{image.width * 0.4f, image.height * 0.45f}};
+    point.labels = {1};
+    point.multimask = true;  // as the PyTorch side times it
+    predictor.predict(point);
+    const double rss_mb = peak_rss_mb();
+
+    std::vector<double> encode, decode, decode_batch;
+    for (int r = 0; r < runs; ++r)
+      encode.push_back(time_ms([&] { predictor.set_image(image.rgb.data(), image.height, image.width); }));
+    for (int r = 0; r < runs; ++r) decode.push_back(time_ms([&] { predictor.predict(point); }));
+    std::vector<graph::Prompt> prompts(static_cast<size_t>(batch), point);
+    for (int i = 0; i < batch; ++i)
+      prompts[static_cast<size_t>(i)].points[0] = {image.width * (0.1f + 0.8f * static_cast<float>(i) / static_cast<float>(batch)),
+                                                   image.height * 0.5f};
+    for (int r = 0; r < runs; ++r)
+      decode_batch.push_back(time_ms([&] { predictor.predict_batch(prompts); }) / batch);
+
+    // One profiled encode: where each millisecond goes.
+    profiler::clear();
+    profiler::set_enabled(true);
+    predictor.set_image(image.rgb.data(), image.height, image.width);
+    profiler::set_enabled(false);
+    const auto ops = profiler::summarize();
+    double total_ms = 0, flops = 0;
+    for (const auto& s : ops) {
+      total_ms += s.total_ms;
+      flops += s.flops;
+    }
+    const double peak = measure_fma_peak_gflops(active_isa(), num_threads());
+    const double enc_ms = median(encode);
+    const double enc_gflops = flops / (enc_ms * 1e6);
+
+    if (args.has("--json")) {
+      std::printf(
+          "{\"isa\":\"%s\",\"threads\":%d,\"load_ms\":%.3f,\"encoder_ms\":%.3f,\"decoder_ms\":%.3f,"
+          "\"decoder_batch%d_ms_per_prompt\":%.3f,\"encoder_gflop\":%.3f,\"encoder_gflops\":%.2f,\"peak_gflops\":%.2f,"
+          "\"peak_rss_mb\":%.1f}\n",
+          isa_name(active_isa()), num_threads(), loaded.load_ms, enc_ms, median(decode), batch, median(decode_batch),
+          flops * 1e-9, enc_gflops, peak, rss_mb);
+    } else {
+      std::printf("isa %s, %d threads, image %lldx%lld, %d runs (medians)\n", isa_name(active_isa()), num_threads(),
+                  static_cast<long long>(image.width), static_cast<long long>(image.height), runs);
+      std::printf("load            %9.2f ms\n", loaded.load_ms);
+      std::printf("encoder         %9.2f ms  (%.1f GFLOP, %.1f GFLOP/s, %.0f%% of the %.0f GFLOP/s FMA peak)\n", enc_ms,
+                  flops * 1e-9, enc_gflops, 100 * enc_gflops / peak, peak);
+      std::printf("decoder         %9.2f ms per prompt (single)\n", median(decode));
+      std::printf("decoder x%-3d    %9.2f ms per prompt (batched)\n", batch, median(decode_batch));
+      std::printf("peak RSS        %9.1f MB (load + one encode + one decode)\n\n", rss_mb);
+      std::printf("encoder profile (one run, %.1f ms in kernels):\n%s", total_ms, profiler::report(peak).c_str());
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "lsam_bench_mobile_sam: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,166 @@
+#include "graph/sam_mask_decoder.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "kernels/attention/attention.h"
+#include "kernels/gemm/gemm.h"
+#include "weights/weight_store.h"
+
+namespace lsam::graph {
+
+SamMaskDecoder::Attention SamMaskDecoder::load_attention(const WeightStore& w, const std::string& prefix, int64_t dim,
+                                                         int64_t inner, int64_t heads) {
+  return {Linear::load(w, prefix + "q_proj", dim, inner), Linear::load(w, prefix + "k_proj", dim, inner),
+          Linear::load(w, prefix + "v_proj", dim, inner), Linear::load(w, prefix + "out_proj", inner, dim), heads};
+}
+
+SamMaskDecoder::SamMaskDecoder(const WeightStore& w, const std::string& prefix, int64_t dim, int64_t heads,
+                               int64_t depth, int64_t mask_tokens)
+    : dim_(dim), mask_tokens_(mask_tokens) {
+  const Tensor& iou_token = w.get(prefix + "iou_token.weight", {1, dim});
+  const Tensor& mask_token = w.get(prefix + "mask_tokens.weight", {mask_tokens, dim});
+  output_tokens_ = Tensor::empty({1 + mask_tokens, dim});
+  std::memcpy(output_tokens_.data<float>(), iou_token.data<float>(), static_cast<size_t>(dim) * sizeof(float));
+  std::memcpy(output_tokens_.data<float>() + dim, mask_token.data<float>(),
+              static_cast<size_t>(mask_tokens * dim) * sizeof(float));
+
+  const std::string t = prefix + "transformer.";
+  const int64_t cross = dim / 2, mlp_dim = 2048;  // attention_downsample_rate 2, TwoWayTransformer mlp_dim
+  for (int64_t i = 0; i < depth; ++i) {
+    const std::string l = t + "layers." + std::to_string(i) + ".";
+    Layer layer;
+    layer.self_attn = load_attention(w, l + "self_attn.", dim, dim, heads);
+    layer.token_to_image = load_attention(w, l + "cross_attn_token_to_image.", dim, cross, heads);
+    layer.image_to_token = load_attention(w, l + "cross_attn_image_to_token.", dim, cross, heads);
+    layer.norm1 = LayerNorm::load(w, l + "norm1", dim, 1e-5f);
+    layer.norm2 = LayerNorm::load(w, l + "norm2", dim, 1e-5f);
+    layer.norm3 = LayerNorm::load(w, l + "norm3", dim, 1e-5f);
+    layer.norm4 = LayerNorm::load(w, l + "norm4", dim, 1e-5f);
+    layer.mlp1 = Linear::load(w, l + "mlp.lin1", dim, mlp_dim);
+    layer.mlp2 = Linear::load(w, l + "mlp.lin2", mlp_dim, dim);
+    layer.skip_first_pe = i == 0;
+    layers_.push_back(std::move(layer));
+  }
+  final_attn_ = load_attention(w, t + "final_attn_token_to_image.", dim, cross, heads);
+  final_norm_ = LayerNorm::load(w, t + "norm_final_attn", dim, 1e-5f);
+
+  upscale1_ = ConvTranspose::load(w, prefix + "output_upscaling.0", dim, dim / 4);
+  upscale_norm_ = LayerNorm::load(w, prefix + "output_upscaling.1", dim / 4, 1e-6f);
+  upscale2_ = ConvTranspose::load(w, prefix + "output_upscaling.3", dim / 4, dim / 8);
+  for (int64_t i = 0; i < mask_tokens; ++i) {
+    Mlp m;
+    for (int j = 0; j < 3; ++j)
+      m.layers.push_back(Linear::load(w, prefix + "output_hypernetworks_mlps." + std::to_string(i) + ".layers." +
+                                             std::to_string(j), dim, j == 2 ? dim / 8 : dim));
+    hypernet_.push_back(std::move(m));
+  }
+  for (int j = 0; j < 3; ++j)
+    iou_head_.layers.push_back(Linear::load(w, prefix + "iou_prediction_head.layers." + std::to_string(j), dim,
+                                            j == 2 ? mask_tokens : dim));  // iou_head_hidden_dim = 256 = dim
+}
+
+Tensor SamMaskDecoder::Mlp::operator()(const Tensor& x) const {
+  Tensor y = x;
+  for (size_t i = 0; i < layers.size(); ++i)
+    y = layers[i](y, i + 1 < layers.size() ? Activation::relu : Activation::none);
+  return y;
+}
+
+Tensor SamMaskDecoder::Attention::operator()(const Tensor& queries, const Tensor& keys, const Tensor& values,
+                                             const Tensor* residual) const {
+  const int64_t B = queries.dim(0), Lq = queries.dim(1), Lk = keys.dim(1);
+  Tensor qp = q(queries), kp = k(keys), vp = v(values);
+  const int64_t inner = qp.dim(-1), head_dim = inner / heads;
+  Tensor mixed = Tensor::empty({B, Lq, inner});
+  AttentionArgs a;
+  a.batch = B;
+  a.heads = heads;
+  a.q_len = Lq;
+  a.kv_len = Lk;
+  a.qk_dim = a.v_dim = head_dim;
+  a.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+  a.q = qp.data<float>();
+  a.k = kp.data<float>();
+  a.v = vp.data<float>();
+  a.q_batch_stride = Lq * inner;
+  a.k_batch_stride = a.v_batch_stride = Lk * inner;
+  a.q_head_stride = a.k_head_stride = a.v_head_stride = a.out_head_stride = head_dim;
+  a.q_row_stride = a.k_row_stride = a.v_row_stride = a.out_row_stride = inner;
+  a.out = mixed.data<float>();
+  a.out_batch_stride = Lq * inner;
+  attention_f32(a);
+  return out(mixed, Activation::none, residual);
+}
+
+SamDecoderOutput SamMaskDecoder::forward(const Tensor& image, const Tensor& pe, const Tensor& sparse,
+                                         const Tensor& dense, bool multimask) const {
+  const int64_t B = sparse.dim(0), n_sparse = sparse.dim(1);
+  const int64_t grid = image.dim(0), HW = grid * grid, T = 1 + mask_tokens_ + n_sparse;
+  image.expect({grid, grid, dim_}, DType::f32, "image embedding");
+  pe.expect({grid, grid, dim_}, DType::f32, "image positional encoding");
+  dense.expect({B, grid, grid, dim_}, DType::f32, "dense prompt embedding");
+
+  // Prompt tokens: output tokens then the sparse embeddings, per batch entry.
+  Tensor tokens = Tensor::empty({B, T, dim_});
+  for (int64_t b = 0; b < B; ++b) {
+    float* dst = tokens.data<float>() + b * T * dim_;
+    std::memcpy(dst, output_tokens_.data<float>(), static_cast<size_t>((1 + mask_tokens_) * dim_) * sizeof(float));
+    std::memcpy(dst + (1 + mask_tokens_) * dim_, sparse.data<float>() + b * n_sparse * dim_,
+                static_cast<size_t>(n_sparse * dim_) * sizeof(float));
+  }
+  // Image tokens (+ dense prompt) and their positional encoding; both broadcast over the batch.
+  const Tensor key_pe = pe.reshape({1, HW, dim_});
+  Tensor keys = add(dense.reshape({B, HW, dim_}), image.reshape({1, HW, dim_}));
+
+  // Two-way transformer.
+  const Tensor& query_pe = tokens;
+  Tensor queries = tokens;
+  for (const Layer& l : layers_) {
+    if (l.skip_first_pe) {
+      queries = l.self_attn(queries, queries, queries, nullptr);
+    } else {
+      Tensor q = add(queries, query_pe);
+      queries = l.self_attn(q, q, queries, &queries);
+    }
+    l.norm1.apply_inplace(queries);
+    Tensor k = add(keys, key_pe);
+    queries = l.token_to_image(add(queries, query_pe), k, keys, &queries);
+    l.norm2.apply_inplace(queries);
+    queries = l.mlp2(l.mlp1(queries, Activation::relu), Activation::none, &queries);
+    l.norm3.apply_inplace(queries);
+    keys = l.image_to_token(k, add(queries, query_pe), queries, &keys);
+    l.norm4.apply_inplace(keys);
+  }
+  queries = final_attn_(add(queries, query_pe), add(keys, key_pe), keys, &queries);
+  final_norm_.apply_inplace(queries);
+
+  // Upscale the image tokens 4x and project each mask token onto them.
+  Tensor up = upscale1_(keys.reshape({B, grid, grid, dim_}));
+  upscale_norm_.apply_inplace(up);
+  activation_inplace(up, Activation::gelu);
+  up = upscale2_(up);
+  activation_inplace(up, Activation::gelu);
+  const int64_t side = 4 * grid, pixels = side * side, channels = up.dim(-1);
+
+  const int64_t first = multimask ? 1 : 0, count = multimask ? mask_tokens_ - 1 : 1;
+  Tensor hyper = Tensor::empty({B, count, channels});
+  for (int64_t i = 0; i < count; ++i) {
+    Tensor token = queries.slice(1, 1 + first + i, 2 + first + i).contiguous().reshape({B, dim_});
+    Tensor h = hypernet_[static_cast<size_t>(first + i)](token);
+    for (int64_t b = 0; b < B; ++b)
+      std::memcpy(hyper.data<float>() + (b * count + i) * channels, h.data<float>() + b * channels,
+                  static_cast<size_t>(channels) * sizeof(float));
+  }
+  SamDecoderOutput out;
+  out.low_res_logits = Tensor::empty({B, count, side, side});
+  gemm_f32_batched(B, count, pixels, channels, hyper.data<float>(), channels, count * channels, false, up.data<float>(),
+                   channels, pixels * channels, true, out.low_res_logits.data<float>(), pixels, count * pixels);
+
+  Tensor iou_token = queries.slice(1, 0, 1).contiguous().reshape({B, dim_});
+  Tensor iou_all = iou_head_(iou_token);  // [B, mask_tokens]
+  out.iou = iou_all.slice(1, first, first + count).contiguous();
+  return out;
+}
+
+}  // namespace lsam::graph

@@ -1,0 +1,61 @@
+// SAM's mask decoder: a two-way transformer between prompt tokens and image embedding, a transposed-conv
+// upscaler, one hypernetwork MLP per mask token, and the IoU head. Shared by SAM ViT-B/L/H and MobileSAM.
+#pragma once
+
+#include <array>
+#include <vector>
+
+#include "graph/ops.h"
+
+namespace lsam::graph {
+
+struct SamDecoderOutput {
+  Tensor low_res_logits;  // [batch, masks, 4*grid, 4*grid]
+  Tensor iou;             // [batch, masks]
+};
+
+class SamMaskDecoder {
+ public:
+  SamMaskDecoder(const WeightStore& w, const std::string& prefix, int64_t dim = 256, int64_t heads = 8,
+                 int64_t depth = 2, int64_t mask_tokens = 4);
+
+  // image: NHWC [grid, grid, dim] (shared by the batch); pe: NHWC [grid, grid, dim];
+  // sparse: [batch, n, dim]; dense: [batch, grid, grid, dim].
+  SamDecoderOutput forward(const Tensor& image, const Tensor& pe, const Tensor& sparse, const Tensor& dense,
+                           bool multimask) const;
+
+ private:
+  // SAM's Attention: projections to an internal width (dim / downsample), heads, output projection.
+  struct Attention {
+    Linear q, k, v, out;
+    int64_t heads = 0;
+    // queries [B, Lq, dim], keys [B, Lk, dim], values [B, Lk, dim] -> [B, Lq, dim] (+ residual)
+    Tensor operator()(const Tensor& queries, const Tensor& keys, const Tensor& values,
+                      const Tensor* residual) const;
+  };
+  struct Layer {
+    Attention self_attn, token_to_image, image_to_token;
+    LayerNorm norm1, norm2, norm3, norm4;
+    Linear mlp1, mlp2;
+    bool skip_first_pe = false;
+  };
+  struct Mlp {
+    std::vector<Linear> layers;  // ReLU between layers
+    Tensor operator()(const Tensor& x) const;
+  };
+
+  static Attention load_attention(const WeightStore& w, const std::string& prefix, int64_t dim, int64_t inner,
+                                  int64_t heads);
+
+  int64_t dim_, mask_tokens_;
+  Tensor output_tokens_;  // [1 + mask_tokens, dim]: IoU token then mask tokens
+  std::vector<Layer> layers_;
+  Attention final_attn_;
+  LayerNorm final_norm_;
+  ConvTranspose upscale1_, upscale2_;
+  LayerNorm upscale_norm_;
+  std::vector<Mlp> hypernet_;
+  Mlp iou_head_;
+};
+
+}  // namespace lsam::graph

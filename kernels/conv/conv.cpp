@@ -1,0 +1,319 @@
+// Conv2d: path selection and weight re-layout at construction, threading and indirection at run time.
+#include "kernels/conv/conv.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "engine/memory.h"
+#include "engine/profiler.h"
+#include "engine/threads.h"
+#include "kernels/conv/conv_kernels.h"
+
+namespace lsam {
+namespace {
+
+// Zero-filled, 64-byte aligned: packed panels then start on a cache line.
+std::shared_ptr<float> aligned_zeros(int64_t n) {
+  const size_t bytes = static_cast<size_t>(std::max<int64_t>(n, 1)) * sizeof(float);
+  auto* p = static_cast<float*>(aligned_malloc(bytes));
+  std::memset(p, 0, bytes);
+  return std::shared_ptr<float>(p, aligned_free);
+}
+
+int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+struct IgemmKernel {
+  Isa isa;
+  int mr, nr;
+  void (*run)(const ConvIgemmArgs&);
+};
+
+constexpr IgemmKernel kIgemmKernels[] = {
+    {Isa::scalar, 4, 8, conv_igemm_f32_ref_4x8},
+    {Isa::avx2, 6, 16, conv_igemm_f32_avx2_6x16},
+    {Isa::avx512, 12, 32, conv_igemm_f32_avx512_12x32},
+};
+
+const IgemmKernel& igemm_kernel(Isa isa) {
+  for (const IgemmKernel& k : kIgemmKernels)
+    if (k.isa == isa) return k;
+  throw std::logic_error("conv: no igemm kernel for this ISA");
+}
+
+using DepthwiseKernel = void (*)(const DepthwiseArgs&, int64_t, int64_t);
+
+DepthwiseKernel depthwise_kernel(Isa isa) {
+  switch (isa) {
+    case Isa::scalar: return depthwise3x3_f32_ref;
+    case Isa::avx2: return depthwise3x3_f32_avx2;
+    case Isa::avx512: return depthwise3x3_f32_avx512;
+  }
+  throw std::logic_error("conv: no depthwise kernel for this ISA");
+}
+
+// Depthwise weights and bias are padded to this many channels: one AVX-512 vector, so every variant loads
+// whole vectors of them.
+constexpr int64_t kDepthwiseChannelPad = 16;
+
+// Output tiles per indirection buffer: a few KB of pointers per thread, rebuilt for every block.
+constexpr int64_t kIgemmBlockTiles = 32;
+
+void check_params(const Conv2dParams& p) {
+  const bool ok = p.in_channels > 0 && p.out_channels > 0 && p.kernel_h > 0 && p.kernel_w > 0 && p.stride_h > 0 &&
+                  p.stride_w > 0 && p.pad_h >= 0 && p.pad_w >= 0 && p.groups > 0 && p.in_channels % p.groups == 0 &&
+                  p.out_channels % p.groups == 0;
+  if (!ok)
+    throw std::invalid_argument("Conv2d: bad params in=" + std::to_string(p.in_channels) +
+                                " out=" + std::to_string(p.out_channels) + " kernel=" + std::to_string(p.kernel_h) +
+                                "x" + std::to_string(p.kernel_w) + " stride=" + std::to_string(p.stride_h) + "x" +
+                                std::to_string(p.stride_w) + " pad=" + std::to_string(p.pad_h) + "x" +
+                                std::to_string(p.pad_w) + " groups=" + std::to_string(p.groups));
+}
+
+// Without groups, the kw taps of one kernel row are kw * in_c consecutive floats of an NHWC row, so the
+// indirection can hold one pointer per kernel row instead of per tap: kw times fewer pointers to chase and
+// kw times longer runs for the microkernel's inner loop (the Cin = 3 stem goes from runs of 3 to 9).
+// The packed weight order (tap-major, then channel) is the same either way.
+bool merges_kernel_rows(const Conv2dParams& p) { return p.groups == 1; }
+
+struct IgemmGeometry {
+  const float* in;
+  const float* zero;
+  int64_t h, w, out_h, out_w;
+  Conv2dParams p;
+  bool merge_rows;
+};
+
+// Pointers for output pixels [p0, p0 + count) of the flattened [batch, out_h, out_w], laid out as
+// ConvIgemmArgs::indirection wants; pixels from p0 + rows on are tile padding and read zeros. A merged row
+// segment that crosses the left or right border is copied into `patches` with zeros for the padding: im2col,
+// but only for the border pixels.
+void fill_indirection(const IgemmGeometry& g, int mr, int64_t p0, int64_t rows, int64_t count, const float** ind,
+                      std::vector<float>& patches) {
+  // Locals, not g's fields: every store into the pointer table could alias those, and would force reloads.
+  const float* const in = g.in;
+  const float* const zero = g.zero;
+  const int64_t C = g.p.in_channels, kh = g.p.kernel_h, kw = g.p.kernel_w, h = g.h, w = g.w;
+  const int64_t sh = g.p.stride_h, sw = g.p.stride_w, ph = g.p.pad_h, pw = g.p.pad_w;
+  const int64_t out_h = g.out_h, out_w = g.out_w;
+  const bool merge = g.merge_rows;
+  const int64_t segments = merge ? kh : kh * kw;
+  const auto crosses_border = [&](int64_t ix0) { return ix0 < 0 || ix0 + kw > w; };
+  // Coordinates advance incrementally: a division per pixel would cost as much as the stem conv's math.
+  const int64_t x0 = p0 % out_w, y0 = p0 / out_w % out_h, n0 = p0 / (out_w * out_h);
+  if (merge) {
+    int64_t border = 0;
+    for (int64_t i = 0, x = x0; i < rows; ++i, x = x + 1 == out_w ? 0 : x + 1) border += crosses_border(x * sw - pw);
+    patches.resize(std::max(patches.size(), static_cast<size_t>(border * segments * kw * C)));
+  }
+  float* patch = patches.data();
+  for (int64_t i = 0, n = n0, y = y0, x = x0, r = 0; i < count; ++i) {
+    const float** slots = ind + r;  // pixel i's slot s is at slots[s * mr]
+    if (++r == mr) {
+      r = 0;
+      ind += segments * mr;
+    }
+    const int64_t ix0 = x * sw - pw, iy0 = y * sh - ph;
+    if (i < rows && iy0 >= 0 && iy0 + kh <= h && ix0 >= 0 && ix0 + kw <= w) {
+      // Every tap inside the image, the common case, kept tight.
+      const float* row = in + ((n * h + iy0) * w + ix0) * C;
+      for (int64_t ky = 0; ky < kh; ++ky, row += w * C) {
+        if (merge) {
+          slots[ky * mr] = row;
+        } else {
+          for (int64_t kx = 0; kx < kw; ++kx) slots[(ky * kw + kx) * mr] = row + kx * C;
+        }
+      }
+    } else {
+      for (int64_t ky = 0, iy = iy0; ky < kh; ++ky, ++iy) {
+        const bool row_inside = i < rows && iy >= 0 && iy < h;
+        const float* in_row = row_inside ? in + (n * h + iy) * w * C : nullptr;
+        if (!merge) {
+          for (int64_t kx = 0; kx < kw; ++kx) {
+            const bool inside = row_inside && ix0 + kx >= 0 && ix0 + kx < w;
+            slots[(ky * kw + kx) * mr] = inside ? in_row + (ix0 + kx) * C : zero;
+          }
+        } else if (!row_inside) {
+          slots[ky * mr] = zero;
+        } else if (!crosses_border(ix0)) {
+          slots[ky * mr] = in_row + ix0 * C;
+        } else {
+          for (int64_t kx = 0; kx < kw; ++kx) {
+            const bool inside = ix0 + kx >= 0 && ix0 + kx < w;
+            if (inside) std::memcpy(patch + kx * C, in_row + (ix0 + kx) * C, C * sizeof(float));
+            if (!inside) std::memset(patch + kx * C, 0, C * sizeof(float));
+          }
+          slots[ky * mr] = patch;
+          patch += kw * C;
+        }
+      }
+    }
+    if (++x == out_w) {
+      x = 0;
+      if (++y == out_h) {
+        y = 0;
+        ++n;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+Conv2d::Conv2d(const Conv2dParams& p, const float* weight, const float* bias, Activation activation, Isa isa)
+    : p_(p), activation_(activation), isa_(isa) {
+  check_params(p);
+  const int64_t cin_g = p.in_channels / p.groups, cout_g = p.out_channels / p.groups;
+  const int64_t taps = p.kernel_h * p.kernel_w;
+  if (taps == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_h == 0 && p.pad_w == 0 && p.groups == 1) {
+    path_ = Path::gemm;
+    // The weight [out_c, in_c] is B^T of out[pixels, out_c] = in[pixels, in_c] * B.
+    gemm_weight_ = PackedB::pack(weight, p.in_channels, p.out_channels, p.in_channels, true, isa);
+    if (bias) {
+      bias_ = aligned_zeros(p.out_channels);
+      std::memcpy(bias_.get(), bias, p.out_channels * sizeof(float));
+    }
+  } else if (p.groups == p.in_channels && p.groups == p.out_channels && p.kernel_h == 3 && p.kernel_w == 3 &&
+             p.pad_h == 1 && p.pad_w == 1 && p.stride_h == p.stride_w && (p.stride_h == 1 || p.stride_h == 2)) {
+    path_ = Path::depthwise;
+    const int64_t C = p.in_channels, ldw = round_up(C, kDepthwiseChannelPad);
+    weight_ = aligned_zeros(9 * ldw);
+    bias_ = aligned_zeros(ldw);
+    for (int64_t c = 0; c < C; ++c) {
+      for (int64_t t = 0; t < 9; ++t) weight_.get()[t * ldw + c] = weight[c * 9 + t];
+      if (bias) bias_.get()[c] = bias[c];
+    }
+  } else {
+    path_ = Path::igemm;
+    const IgemmKernel& k = igemm_kernel(isa);
+    mr_ = k.mr;
+    nr_ = k.nr;
+    // [group][panel][tap][cin_g][nr] from PyTorch's [out_c][cin_g][kh][kw]; columns past cout_g stay zero.
+    const int64_t panels = (cout_g + nr_ - 1) / nr_;
+    weight_ = aligned_zeros(p.groups * panels * taps * cin_g * nr_);
+    bias_ = aligned_zeros(p.groups * panels * nr_);
+    for (int64_t g = 0; g < p.groups; ++g)
+      for (int64_t co = 0; co < cout_g; ++co) {
+        const int64_t oc = g * cout_g + co;
+        float* panel = weight_.get() + (g * panels + co / nr_) * taps * cin_g * nr_ + co % nr_;
+        for (int64_t t = 0; t < taps; ++t)
+          for (int64_t ci = 0; ci < cin_g; ++ci) panel[(t * cin_g + ci) * nr_] = weight[(oc * cin_g + ci) * taps + t];
+        if (bias) bias_.get()[g * panels * nr_ + co] = bias[oc];
+      }
+    zero_ = aligned_zeros(merges_kernel_rows(p) ? p.kernel_w * cin_g : cin_g);
+  }
+}
+
+int64_t Conv2d::out_h(int64_t h) const { return (h + 2 * p_.pad_h - p_.kernel_h) / p_.stride_h + 1; }
+int64_t Conv2d::out_w(int64_t w) const { return (w + 2 * p_.pad_w - p_.kernel_w) / p_.stride_w + 1; }
+const Conv2dParams& Conv2d::params() const { return p_; }
+
+void Conv2d::run(const float* in, int64_t batch, int64_t h, int64_t w, float* out, const float* residual) const {
+  const int64_t oh = out_h(h), ow = out_w(w);
+  if (batch <= 0 || h <= 0 || w <= 0 || oh <= 0 || ow <= 0)
+    throw std::invalid_argument("Conv2d::run: input " + std::to_string(batch) + "x" + std::to_string(h) + "x" +
+                                std::to_string(w) + " too small for a " + std::to_string(p_.kernel_h) + "x" +
+                                std::to_string(p_.kernel_w) + " kernel");
+  const double out_elems = static_cast<double>(batch * oh * ow * p_.out_channels);
+  const double flops = 2.0 * out_elems * (p_.in_channels / p_.groups) * p_.kernel_h * p_.kernel_w;
+  const double bytes = 4.0 * (static_cast<double>(batch * h * w * p_.in_channels) + out_elems * (residual ? 2 : 1) +
+                              static_cast<double>(p_.out_channels * (p_.in_channels / p_.groups) * p_.kernel_h *
+                                                  p_.kernel_w));
+  LSAM_PROFILE(path_ == Path::depthwise ? "conv_dw" : "conv", flops, bytes);
+  switch (path_) {
+    case Path::gemm: {
+      GemmEpilogue epilogue;
+      epilogue.bias = bias_.get();
+      epilogue.activation = activation_;
+      epilogue.residual = residual;
+      epilogue.ldr = p_.out_channels;
+      gemm_f32(batch * h * w, in, p_.in_channels, gemm_weight_, out, p_.out_channels, epilogue);
+      break;
+    }
+    case Path::depthwise: run_depthwise(in, batch, h, w, out, residual); break;
+    case Path::igemm: run_igemm(in, batch, h, w, out, residual); break;
+  }
+}
+
+void Conv2d::run_depthwise(const float* in, int64_t batch, int64_t h, int64_t w, float* out,
+                           const float* residual) const {
+  const std::vector<float> zero_row(static_cast<size_t>(w * p_.in_channels), 0.0f);
+  DepthwiseArgs a;
+  a.in = in;
+  a.zero = zero_row.data();
+  a.in_h = h;
+  a.in_w = w;
+  a.channels = p_.in_channels;
+  a.stride = p_.stride_h;
+  a.weights = weight_.get();
+  a.ldw = round_up(p_.in_channels, kDepthwiseChannelPad);
+  a.bias = bias_.get();
+  a.activation = activation_;
+  a.out = out;
+  a.out_h = out_h(h);
+  a.out_w = out_w(w);
+  a.residual = residual;
+  const DepthwiseKernel kernel = depthwise_kernel(isa_);
+  const int64_t rows = batch * a.out_h;
+#pragma omp parallel num_threads(static_cast<int>(std::min<int64_t>(available_threads(), rows)))
+  {
+    const Range r = split_range(rows, omp_get_num_threads(), omp_get_thread_num());
+    kernel(a, r.begin, r.end);
+  }
+}
+
+void Conv2d::run_igemm(const float* in, int64_t batch, int64_t h, int64_t w, float* out,
+                       const float* residual) const {
+  IgemmGeometry g;
+  g.in = in;
+  g.zero = zero_.get();
+  g.h = h;
+  g.w = w;
+  g.out_h = out_h(h);
+  g.out_w = out_w(w);
+  g.p = p_;
+  g.merge_rows = merges_kernel_rows(p_);
+  const int64_t cin_g = p_.in_channels / p_.groups, cout_g = p_.out_channels / p_.groups;
+  const int64_t segments = g.merge_rows ? p_.kernel_h : p_.kernel_h * p_.kernel_w;
+  const int64_t segment = g.merge_rows ? p_.kernel_w * cin_g : cin_g;
+  const int64_t panels = (cout_g + nr_ - 1) / nr_;
+  const int64_t pixels = batch * g.out_h * g.out_w, tiles = (pixels + mr_ - 1) / mr_;
+  const IgemmKernel& kernel = igemm_kernel(isa_);
+#pragma omp parallel num_threads(static_cast<int>(std::min<int64_t>(available_threads(), tiles)))
+  {
+    const Range range = split_range(tiles, omp_get_num_threads(), omp_get_thread_num());
+    std::vector<const float*> indirection(static_cast<size_t>(kIgemmBlockTiles * segments * mr_));
+    std::vector<float> patches;
+    for (int64_t t0 = range.begin; t0 < range.end; t0 += kIgemmBlockTiles) {
+      const int64_t block_tiles = std::min(kIgemmBlockTiles, range.end - t0);
+      const int64_t p0 = t0 * mr_, rows = std::min(block_tiles * mr_, pixels - p0);
+      fill_indirection(g, mr_, p0, rows, block_tiles * mr_, indirection.data(), patches);
+      for (int64_t grp = 0; grp < p_.groups; ++grp) {
+        ConvIgemmArgs a;
+        a.indirection = indirection.data();
+        a.zero = zero_.get();
+        a.a_offset = grp * cin_g;
+        a.tiles = block_tiles;
+        a.rows = rows;
+        a.taps = segments;
+        a.cin = segment;
+        a.weights = weight_.get() + grp * panels * segments * segment * nr_;
+        a.bias = bias_.get() + grp * panels * nr_;
+        a.cout = cout_g;
+        a.activation = activation_;
+        a.out = out + p0 * p_.out_channels + grp * cout_g;
+        a.ldc = p_.out_channels;
+        a.residual = residual ? residual + p0 * p_.out_channels + grp * cout_g : nullptr;
+        a.ldr = p_.out_channels;
+        kernel.run(a);
+      }
+    }
+  }
+}
+
+}  // namespace lsam

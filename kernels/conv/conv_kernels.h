@@ -1,0 +1,54 @@
+// The per-ISA convolution kernels behind Conv2d (conv.h): argument structs and variant declarations only,
+// so the ISA translation units can include this and nothing else of the engine.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/eltwise/activation.h"
+
+namespace lsam {
+
+// Indirect GEMM (XNNPACK's "igemm"): the convolution as a GEMM whose A rows are never materialised. Output
+// pixel r of a tile reads, for each kernel tap t, `cin` contiguous NHWC input channels starting at
+// indirection[(tile * taps + t) * mr + r], or a run of zeros where the tap falls into the padding. This
+// replaces im2col's copy with one pointer per (pixel, tap).
+struct ConvIgemmArgs {
+  const float* const* indirection;  // [tiles][taps][mr]
+  const float* zero;                // the padding run: pointers equal to it are not offset by a_offset
+  int64_t a_offset;                 // added to every other pointer (selects a group's input channels)
+  int64_t tiles, rows;              // rows: valid output pixels, <= tiles * mr (the last tile may be short)
+  int64_t taps, cin;                // reduction length = taps * cin
+  const float* weights;             // [ceil(cout / nr)][taps][cin][nr], zero-padded columns
+  const float* bias;                // [ceil(cout / nr) * nr], zero-padded; never null
+  int64_t cout;                     // valid output channels
+  Activation activation;
+  float* out;                       // row r (pixel r of this block) at out + r * ldc
+  int64_t ldc;
+  const float* residual;            // null, or like out with row stride ldr; added after the activation
+  int64_t ldr;
+};
+
+void conv_igemm_f32_ref_4x8(const ConvIgemmArgs& args);
+void conv_igemm_f32_avx2_6x16(const ConvIgemmArgs& args);
+void conv_igemm_f32_avx512_12x32(const ConvIgemmArgs& args);
+
+// Depthwise 3x3, padding 1, stride 1 or 2, NHWC; computes output rows [row_begin, row_end) of the
+// flattened [batch * out_h] row space.
+struct DepthwiseArgs {
+  const float* in;       // [batch, in_h, in_w, channels]
+  const float* zero;     // >= in_w * channels zeros: the padding rows above and below the image
+  int64_t in_h, in_w, channels, stride;
+  const float* weights;  // [9][ldw], tap = ky * 3 + kx; ldw >= channels rounds up to a whole widest vector
+  int64_t ldw;
+  const float* bias;     // [ldw], zero-padded; never null
+  Activation activation;
+  float* out;            // [batch, out_h, out_w, channels]
+  int64_t out_h, out_w;
+  const float* residual;  // null, or like out
+};
+
+void depthwise3x3_f32_ref(const DepthwiseArgs& args, int64_t row_begin, int64_t row_end);
+void depthwise3x3_f32_avx2(const DepthwiseArgs& args, int64_t row_begin, int64_t row_end);
+void depthwise3x3_f32_avx512(const DepthwiseArgs& args, int64_t row_begin, int64_t row_end);
+
+}  // namespace lsam

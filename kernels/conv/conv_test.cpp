@@ -1,0 +1,307 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/cpu.h"
+#include "kernels/conv/conv.h"
+
+using namespace lsam;
+
+namespace {
+
+std::vector<float> random_floats(std::mt19937& rng, int64_t n, float scale = 1.0f) {
+  std::uniform_real_distribution<float> u(-scale, scale);
+  std::vector<float> v(static_cast<size_t>(n));
+  for (float& x : v) x = u(rng);
+  return v;
+}
+
+std::vector<float> abs_of(std::vector<float> v) {
+  for (float& x : v) x = std::fabs(x);
+  return v;
+}
+
+std::vector<Isa> supported_isas() {
+  std::vector<Isa> isas;
+  for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512})
+    if (isa_supported(isa)) isas.push_back(isa);
+  return isas;
+}
+
+// Restores the process-wide ISA level when a test case ends.
+struct IsaGuard {
+  Isa saved = active_isa();
+  ~IsaGuard() { set_active_isa(saved); }
+};
+
+// The error budget of one output whose reduction has `length` products plus the bias, where
+// magnitude = sum |w x| + |b| (the reference run on absolute values):
+//  - float accumulation in any order, FMA or not: gamma_{length+1} * magnitude (Higham, "Accuracy and
+//    Stability of Numerical Algorithms", 3.1), gamma_n = n u / (1 - n u), u = 2^-24;
+//  - scaled by the activation's Lipschitz constant, <= 1.13 (GELU's steepest slope; SiLU 1.1, ReLU 1);
+//  - the SIMD GELU / SiLU approximations: <= 4e-7 * (1 + |pre-activation|) <= 4e-7 * (1 + magnitude);
+//  - rounding the activation and the residual sum: 2u * (|ref| + |residual|).
+// Random data reaches a fraction of this; a wrong tap, channel or offset is off by O(0.1).
+double tolerance(int64_t length, double magnitude, double ref, double residual) {
+  const double u = std::ldexp(1.0, -24), n = static_cast<double>(length + 1);
+  const double gamma = n * u / (1 - n * u);
+  return 1.13 * gamma * magnitude + 4e-7 * (1 + magnitude) + 2 * u * (std::fabs(ref) + std::fabs(residual));
+}
+
+struct Mismatch {
+  int64_t count = 0, first = -1;
+  double got = 0, want = 0, tol = 0;
+};
+
+Mismatch compare(const std::vector<float>& got, const std::vector<float>& want, const std::vector<float>& magnitude,
+                 const std::vector<float>* residual, int64_t length) {
+  Mismatch m;
+  for (size_t i = 0; i < got.size(); ++i) {
+    const double tol = tolerance(length, magnitude[i], want[i], residual ? (*residual)[i] : 0.0);
+    if (!(std::fabs(static_cast<double>(got[i]) - want[i]) <= tol)) {  // also catches NaN
+      if (m.count++ == 0) m = {1, static_cast<int64_t>(i), got[i], want[i], tol};
+    }
+  }
+  return m;
+}
+
+struct ConvCase {
+  Conv2dParams p;
+  int64_t batch, h, w;
+  bool bias, residual;
+  Activation act;
+};
+
+std::string describe(const ConvCase& c) {
+  const Conv2dParams& p = c.p;
+  return std::to_string(p.in_channels) + "->" + std::to_string(p.out_channels) + " k" + std::to_string(p.kernel_h) +
+         "x" + std::to_string(p.kernel_w) + " s" + std::to_string(p.stride_h) + "x" + std::to_string(p.stride_w) +
+         " p" + std::to_string(p.pad_h) + "x" + std::to_string(p.pad_w) + " g" + std::to_string(p.groups) + " in " +
+         std::to_string(c.batch) + "x" + std::to_string(c.h) + "x" + std::to_string(c.w) +
+         (c.bias ? " bias" : "") + (c.residual ? " residual" : "") + " act=" + std::to_string(static_cast<int>(c.act));
+}
+
+void check_conv(const ConvCase& c, std::mt19937& rng) {
+  const Conv2dParams& p = c.p;
+  const int64_t length = p.in_channels / p.groups * p.kernel_h * p.kernel_w;
+  const int64_t oh = (c.h + 2 * p.pad_h - p.kernel_h) / p.stride_h + 1;
+  const int64_t ow = (c.w + 2 * p.pad_w - p.kernel_w) / p.stride_w + 1;
+  const int64_t out_n = c.batch * oh * ow * p.out_channels;
+  // Weights scaled like PyTorch's init, so outputs are O(1) and the activations see both of their regimes.
+  const std::vector<float> in = random_floats(rng, c.batch * c.h * c.w * p.in_channels);
+  const std::vector<float> weight =
+      random_floats(rng, p.out_channels * length, 1.7f / std::sqrt(static_cast<float>(length)));
+  const std::vector<float> bias = random_floats(rng, p.out_channels);
+  const std::vector<float> residual = random_floats(rng, out_n);
+  const float* b = c.bias ? bias.data() : nullptr;
+  const float* res = c.residual ? residual.data() : nullptr;
+
+  std::vector<float> want(out_n), magnitude(out_n);
+  conv2d_f32_ref(p, in.data(), c.batch, c.h, c.w, weight.data(), b, c.act, res, want.data());
+  const std::vector<float> abs_bias = abs_of(bias);
+  conv2d_f32_ref(p, abs_of(in).data(), c.batch, c.h, c.w, abs_of(weight).data(), c.bias ? abs_bias.data() : nullptr,
+                 Activation::none, nullptr, magnitude.data());
+
+  IsaGuard guard;
+  for (Isa isa : supported_isas()) {
+    set_active_isa(isa);
+    const Conv2d conv(p, weight.data(), b, c.act);
+    REQUIRE(conv.out_h(c.h) == oh);
+    REQUIRE(conv.out_w(c.w) == ow);
+    std::vector<float> got(out_n, NAN);
+    conv.run(in.data(), c.batch, c.h, c.w, got.data(), res);
+    const Mismatch m = compare(got, want, magnitude, c.residual ? &residual : nullptr, length);
+    INFO(describe(c), " isa=", isa_name(isa), ": ", m.count, " mismatches, first at ", m.first, ": got ", m.got,
+         " want ", m.want, " tol ", m.tol);
+    CHECK(m.count == 0);
+  }
+}
+
+// Random shapes for one kernel geometry: channels from {1, 3, 5, 16, 17, 64}, sizes from {1, 2, 7, 13, 64};
+// activations, bias and residual vary from case to case.
+void check_geometry(int64_t k, int64_t stride, int64_t pad, bool depthwise, int64_t groups, int cases,
+                    std::mt19937& rng) {
+  const int64_t channels[] = {1, 3, 5, 16, 17, 64};
+  const int64_t sizes[] = {1, 2, 7, 13, 64};
+  const Activation acts[] = {Activation::none, Activation::relu, Activation::gelu, Activation::silu};
+  std::uniform_int_distribution<int> pick(0, 1 << 20);
+  for (int done = 0, tries = 0; done < cases && tries < 1000; ++tries) {
+    ConvCase c;
+    const int64_t cin = channels[pick(rng) % 6] * (depthwise ? 1 : groups);
+    const int64_t cout = depthwise ? cin : channels[pick(rng) % 6] * groups;
+    c.p = {cin, cout, k, k, stride, stride, pad, pad, depthwise ? cin : groups};
+    c.batch = 1 + pick(rng) % 2;
+    c.h = sizes[pick(rng) % 5];
+    c.w = sizes[pick(rng) % 5];
+    c.bias = pick(rng) % 2;
+    c.residual = pick(rng) % 3 == 0;
+    c.act = acts[done % 4];
+    const int64_t oh = (c.h + 2 * pad - k) / stride + 1, ow = (c.w + 2 * pad - k) / stride + 1;
+    // Skip empty outputs and the cases the double-precision reference would take seconds on.
+    if (oh <= 0 || ow <= 0 || c.batch * oh * ow * cout * (cin / c.p.groups) * k * k > 20'000'000) continue;
+    check_conv(c, rng);
+    ++done;
+  }
+}
+
+}  // namespace
+
+TEST_CASE("conv 1x1 stride 1 (GEMM path) matches the reference") {
+  std::mt19937 rng(1);
+  check_geometry(1, 1, 0, false, 1, 24, rng);
+}
+
+TEST_CASE("conv 1x1 strided and padded (igemm path) matches the reference") {
+  std::mt19937 rng(2);
+  check_geometry(1, 2, 0, false, 1, 12, rng);
+  check_geometry(1, 1, 1, false, 1, 8, rng);
+}
+
+TEST_CASE("conv 3x3 matches the reference") {
+  std::mt19937 rng(3);
+  check_geometry(3, 1, 1, false, 1, 24, rng);
+  check_geometry(3, 2, 1, false, 1, 16, rng);
+  check_geometry(3, 1, 0, false, 1, 12, rng);
+}
+
+TEST_CASE("conv 2x2 stride 2 (patch merging) matches the reference") {
+  std::mt19937 rng(4);
+  check_geometry(2, 2, 0, false, 1, 16, rng);
+}
+
+TEST_CASE("conv depthwise 3x3 (direct path) matches the reference") {
+  std::mt19937 rng(5);
+  check_geometry(3, 1, 1, true, 1, 24, rng);
+  check_geometry(3, 2, 1, true, 1, 24, rng);
+}
+
+TEST_CASE("conv grouped (igemm per group) matches the reference") {
+  std::mt19937 rng(6);
+  check_geometry(3, 1, 1, false, 2, 12, rng);
+  check_geometry(1, 1, 0, false, 2, 6, rng);
+  check_geometry(3, 1, 0, true, 1, 8, rng);  // depthwise, but unpadded: not the direct kernel's case
+  check_geometry(5, 2, 2, true, 1, 8, rng);
+}
+
+TEST_CASE("conv at MobileSAM's channel counts matches the reference") {
+  std::mt19937 rng(7);
+  // Stem (Cin 3, K = 27), MBConv depthwise with GELU, a neck-like 3x3 with a long reduction, and an MBConv
+  // projection with its residual.
+  check_conv({{3, 32, 3, 3, 2, 2, 1, 1, 1}, 1, 33, 31, true, false, Activation::gelu}, rng);
+  check_conv({{96, 96, 3, 3, 1, 1, 1, 1, 96}, 1, 19, 21, true, true, Activation::gelu}, rng);
+  check_conv({{160, 160, 3, 3, 2, 2, 1, 1, 160}, 1, 18, 17, true, false, Activation::gelu}, rng);
+  check_conv({{128, 96, 3, 3, 1, 1, 1, 1, 1}, 1, 9, 11, false, false, Activation::none}, rng);
+  check_conv({{256, 64, 1, 1, 1, 1, 0, 0, 1}, 2, 9, 7, true, true, Activation::none}, rng);
+}
+
+TEST_CASE("conv residual may alias the output") {
+  std::mt19937 rng(8);
+  IsaGuard guard;
+  for (const Conv2dParams& p : {Conv2dParams{16, 24, 1, 1, 1, 1, 0, 0, 1}, Conv2dParams{24, 24, 3, 3, 1, 1, 1, 1, 24},
+                                Conv2dParams{16, 24, 3, 3, 1, 1, 1, 1, 1}}) {
+    const int64_t h = 9, w = 10, length = p.in_channels / p.groups * p.kernel_h * p.kernel_w;
+    const std::vector<float> in = random_floats(rng, h * w * p.in_channels);
+    const std::vector<float> weight = random_floats(rng, p.out_channels * length, 0.3f);
+    const std::vector<float> residual = random_floats(rng, h * w * p.out_channels);
+    std::vector<float> want(residual.size()), magnitude(residual.size());
+    conv2d_f32_ref(p, in.data(), 1, h, w, weight.data(), nullptr, Activation::relu, residual.data(), want.data());
+    conv2d_f32_ref(p, abs_of(in).data(), 1, h, w, abs_of(weight).data(), nullptr, Activation::none, nullptr,
+                   magnitude.data());
+    for (Isa isa : supported_isas()) {
+      set_active_isa(isa);
+      std::vector<float> out = residual;
+      Conv2d(p, weight.data(), nullptr, Activation::relu).run(in.data(), 1, h, w, out.data(), out.data());
+      INFO("groups=", p.groups, " k=", p.kernel_h, " isa=", isa_name(isa));
+      CHECK(compare(out, want, magnitude, &residual, length).count == 0);
+    }
+  }
+}
+
+TEST_CASE("conv rejects inconsistent parameters and inputs") {
+  const std::vector<float> weight(64, 0.0f);
+  CHECK_THROWS_AS(Conv2d({3, 4, 3, 3, 1, 1, 1, 1, 2}, weight.data(), nullptr, Activation::none),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(Conv2d({4, 4, 3, 3, 0, 1, 1, 1, 1}, weight.data(), nullptr, Activation::none),
+                  std::invalid_argument);
+  const Conv2d conv({1, 1, 3, 3, 1, 1, 0, 0, 1}, weight.data(), nullptr, Activation::none);
+  float x[4] = {}, y[4] = {};
+  CHECK_THROWS_AS(conv.run(x, 1, 2, 2, y), std::invalid_argument);
+}
+
+TEST_CASE("conv BatchNorm folding matches conv followed by BatchNorm") {
+  std::mt19937 rng(9);
+  const Conv2dParams p{5, 17, 3, 3, 1, 1, 1, 1, 1};
+  const int64_t h = 7, w = 6, length = 5 * 9, out_n = h * w * 17;
+  const std::vector<float> in = random_floats(rng, h * w * 5);
+  const std::vector<float> weight = random_floats(rng, 17 * length, 0.3f);
+  const std::vector<float> conv_bias = random_floats(rng, 17);
+  std::vector<float> gamma = random_floats(rng, 17), beta = random_floats(rng, 17), mean = random_floats(rng, 17);
+  std::vector<float> var = abs_of(random_floats(rng, 17, 2.0f));
+  var[3] = 0.0f;  // a dead channel: eps alone keeps it finite
+  const double eps = 1e-5;
+  for (bool has_bias : {false, true}) {
+    // Unfolded: conv (double accumulation), then BN in double.
+    std::vector<float> y(out_n);
+    conv2d_f32_ref(p, in.data(), 1, h, w, weight.data(), has_bias ? conv_bias.data() : nullptr, Activation::none,
+                   nullptr, y.data());
+    std::vector<float> want(out_n);
+    for (int64_t i = 0; i < out_n; ++i) {
+      const int64_t c = i % 17;
+      want[i] = static_cast<float>((y[i] - static_cast<double>(mean[c])) / std::sqrt(var[c] + eps) * gamma[c] + beta[c]);
+    }
+    std::vector<float> folded = weight, bias(17, NAN);
+    fold_batchnorm(17, length, folded.data(), has_bias ? conv_bias.data() : nullptr, bias.data(), gamma.data(),
+                   beta.data(), mean.data(), var.data(), eps);
+    // The exact formula, rounded once.
+    const double s3 = gamma[3] / std::sqrt(var[3] + eps);
+    CHECK(folded[3 * length + 7] == static_cast<float>(weight[3 * length + 7] * s3));
+    CHECK(bias[3] == static_cast<float>(((has_bias ? conv_bias[3] : 0.0) - mean[3]) * s3 + beta[3]));
+
+    std::vector<float> got(out_n), magnitude(out_n);
+    conv2d_f32_ref(p, in.data(), 1, h, w, folded.data(), bias.data(), Activation::none, nullptr, got.data());
+    conv2d_f32_ref(p, abs_of(in).data(), 1, h, w, abs_of(folded).data(), abs_of(bias).data(), Activation::none,
+                   nullptr, magnitude.data());
+    // Rounding each folded weight and y in float: one more u * magnitude, two more of |want|, inside the budget.
+    INFO("bias=", has_bias);
+    CHECK(compare(got, want, magnitude, nullptr, length + 3).count == 0);
+  }
+}
+
+TEST_CASE("conv transpose 2x2 stride 2 matches the reference") {
+  std::mt19937 rng(10);
+  IsaGuard guard;
+  struct Shape {
+    int64_t cin, cout, batch, h, w;
+    bool bias;
+    Activation act;
+  };
+  for (const Shape& s : {Shape{1, 1, 1, 1, 1, true, Activation::none}, Shape{5, 3, 2, 3, 7, false, Activation::gelu},
+                         Shape{17, 16, 1, 13, 2, true, Activation::relu}, Shape{64, 17, 1, 7, 9, true, Activation::silu},
+                         Shape{256, 64, 1, 6, 5, true, Activation::none}, Shape{64, 32, 2, 4, 4, true, Activation::gelu}}) {
+    const std::vector<float> in = random_floats(rng, s.batch * s.h * s.w * s.cin);
+    const std::vector<float> weight = random_floats(rng, s.cin * s.cout * 4, 1.0f / std::sqrt(float(s.cin)));
+    const std::vector<float> bias = random_floats(rng, s.cout);
+    const float* b = s.bias ? bias.data() : nullptr;
+    const int64_t out_n = s.batch * 4 * s.h * s.w * s.cout;
+    std::vector<float> want(out_n), magnitude(out_n);
+    conv_transpose2x2_f32_ref(s.cin, s.cout, in.data(), s.batch, s.h, s.w, weight.data(), b, s.act, want.data());
+    const std::vector<float> abs_bias = abs_of(bias);
+    conv_transpose2x2_f32_ref(s.cin, s.cout, abs_of(in).data(), s.batch, s.h, s.w, abs_of(weight).data(),
+                              s.bias ? abs_bias.data() : nullptr, Activation::none, magnitude.data());
+    for (Isa isa : supported_isas()) {
+      set_active_isa(isa);
+      const ConvTranspose2x2 op(s.cin, s.cout, weight.data(), b, s.act);
+      std::vector<float> got(out_n, NAN);
+      op.run(in.data(), s.batch, s.h, s.w, got.data());
+      const Mismatch m = compare(got, want, magnitude, nullptr, s.cin);
+      INFO(s.cin, "->", s.cout, " in ", s.batch, "x", s.h, "x", s.w, " isa=", isa_name(isa), ": ", m.count,
+           " mismatches, first at ", m.first, ": got ", m.got, " want ", m.want);
+      CHECK(m.count == 0);
+    }
+  }
+}

@@ -1,0 +1,131 @@
+// The direct depthwise 3x3 kernel (DepthwiseArgs in conv_kernels.h), written once over a SIMD wrapper V.
+// Include inside an ISA translation unit's anonymous namespace.
+//
+// Channels are the vector dimension. The kernel walks each output row a few pixels at a time and, for those
+// pixels, sweeps all channels: the input is then read in whole, consecutive cache lines (a channel-outer
+// sweep would touch half a line every C floats and re-fetch the other half later), and the three input rows
+// of a pixel group stay in L1. The nine weights of a channel vector are re-read from L1 for each pixel group. At MobileSAM's sizes the op is bound by DRAM bandwidth anyway.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/conv/conv_kernels.h"
+#include "kernels/conv/simd_math.inl"
+
+namespace lsam {
+namespace {
+
+// Output pixels computed together: independent FMA chains hide the FMA latency, and each weight and input
+// vector is loaded once for all of them. 4 accumulators + up to 9 inputs + a weight fit AVX2's 16 registers.
+constexpr int kDepthwisePixels = 4;
+
+struct DepthwiseRow {
+  const float* in[3];  // input rows oy * stride - 1 + ky, or the zero row
+  float* out;
+  const float* residual;  // or null
+};
+
+// A pixel group's pointers at the current channel, advanced one vector at a time by the channel loop. Kept
+// as plain locals so that the compiler holds them in registers across the stores.
+struct DepthwiseCursor {
+  const float* in[3];  // input column ox * S (the first pixel's centre tap) of each row
+  const float* w;      // tap 0's weights
+  const float* bias;
+  float* out;          // output pixel ox
+  const float* residual;  // or null
+};
+
+// N consecutive output pixels, one vector of channels (its first n lanes when Tail). Left / Right: whether
+// the input columns left of the first pixel and right of the last exist; false only at the image border,
+// where those taps read padding and are skipped. Each input vector is loaded once and used by every tap
+// that needs it: kCols columns per row for N pixels.
+template <class V, Activation A, int S, int N, bool Left, bool Right, bool Tail>
+[[gnu::always_inline]] inline void depthwise_vector(const DepthwiseCursor& p, int64_t C, int64_t ldw, int64_t n) {
+  constexpr int kCols = (N - 1) * S + 3;  // input columns ox * S - 1 + j
+  const auto load = [n](const float* q) { return Tail ? V::load(q, n) : V::load(q); };
+  V acc[N];
+  const V bias = V::load(p.bias);
+  for (int i = 0; i < N; ++i) acc[i] = bias;
+  for (int ky = 0; ky < 3; ++ky) {
+    V x[kCols];
+    for (int j = 0; j < kCols; ++j)
+      if ((j > 0 || Left) && (j < kCols - 1 || Right)) x[j] = load(p.in[ky] + (j - 1) * C);
+    for (int kx = 0; kx < 3; ++kx) {
+      if ((kx == 0 && !Left) || (kx == 2 && !Right)) continue;
+      const V w = V::load(p.w + (ky * 3 + kx) * ldw);
+      for (int i = 0; i < N; ++i) acc[i] = V::fma(x[i * S + kx], w, acc[i]);
+    }
+  }
+  for (int i = 0; i < N; ++i) acc[i] = activate<A>(acc[i]);  // N independent chains, interleaved
+  for (int i = 0; i < N; ++i) {
+    V y = acc[i];
+    if (p.residual) y = y + load(p.residual + i * C);
+    if (Tail) {
+      y.store(p.out + i * C, n);
+    } else {
+      y.store(p.out + i * C);
+    }
+  }
+}
+
+template <class V, Activation A, int S, int N, bool Left, bool Right>
+void depthwise_pixels(const DepthwiseArgs& a, const DepthwiseRow& row, int64_t ox) {
+  const int64_t C = a.channels;
+  DepthwiseCursor p{{row.in[0] + ox * S * C, row.in[1] + ox * S * C, row.in[2] + ox * S * C},
+                    a.weights,
+                    a.bias,
+                    row.out + ox * C,
+                    row.residual ? row.residual + ox * C : nullptr};
+  const auto advance = [&p] {
+    for (const float*& q : p.in) q += V::width;
+    p.w += V::width;
+    p.bias += V::width;
+    p.out += V::width;
+    if (p.residual) p.residual += V::width;
+  };
+  int64_t c = 0;
+  for (; c + V::width <= C; c += V::width, advance()) depthwise_vector<V, A, S, N, Left, Right, false>(p, C, a.ldw, V::width);
+  if (c < C) depthwise_vector<V, A, S, N, Left, Right, true>(p, C, a.ldw, C - c);
+}
+
+template <class V, Activation A, int S>
+void depthwise_rows(const DepthwiseArgs& a, int64_t row_begin, int64_t row_end) {
+  const int64_t C = a.channels;
+  // Interior pixels have all three input columns: ox >= 1 and ox * S + 1 <= in_w - 1.
+  const int64_t interior_end = a.in_w >= 2 ? (a.in_w - 2) / S + 1 : 0;
+  const int64_t end = interior_end < a.out_w ? interior_end : a.out_w;
+  for (int64_t r = row_begin; r < row_end; ++r) {
+    const int64_t b = r / a.out_h, oy = r % a.out_h;
+    DepthwiseRow row;
+    for (int ky = 0; ky < 3; ++ky) {
+      const int64_t iy = oy * S - 1 + ky;
+      row.in[ky] = iy >= 0 && iy < a.in_h ? a.in + (b * a.in_h + iy) * a.in_w * C : a.zero;
+    }
+    row.out = a.out + r * a.out_w * C;
+    row.residual = a.residual ? a.residual + r * a.out_w * C : nullptr;
+    if (a.in_w >= 2) {
+      depthwise_pixels<V, A, S, 1, false, true>(a, row, 0);
+    } else {
+      depthwise_pixels<V, A, S, 1, false, false>(a, row, 0);
+    }
+    int64_t ox = 1;
+    for (; ox + kDepthwisePixels <= end; ox += kDepthwisePixels)
+      depthwise_pixels<V, A, S, kDepthwisePixels, true, true>(a, row, ox);
+    for (; ox < end; ++ox) depthwise_pixels<V, A, S, 1, true, true>(a, row, ox);
+    for (; ox < a.out_w; ++ox) depthwise_pixels<V, A, S, 1, true, false>(a, row, ox);
+  }
+}
+
+template <class V>
+void depthwise3x3(const DepthwiseArgs& a, int64_t row_begin, int64_t row_end) {
+  with_activation(a.activation, [&]<Activation A>() {
+    if (a.stride == 1) {
+      depthwise_rows<V, A, 1>(a, row_begin, row_end);
+    } else {
+      depthwise_rows<V, A, 2>(a, row_begin, row_end);
+    }
+  });
+}
+
+}  // namespace
+}  // namespace lsam

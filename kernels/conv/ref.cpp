@@ -1,0 +1,108 @@
+// Scalar code: the double-precision references every test measures against, and the plain-loop kernels
+// that the scalar ISA level runs in place of the SIMD ones (same argument structs, same packed layouts).
+#include <cmath>
+#include <cstdint>
+
+#include "kernels/conv/conv.h"
+#include "kernels/conv/conv_kernels.h"
+
+namespace lsam {
+namespace {
+
+double activate(Activation a, double x) {
+  switch (a) {
+    case Activation::none: return x;
+    case Activation::relu: return x > 0 ? x : 0;
+    case Activation::gelu: return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
+    case Activation::silu: return x / (1 + std::exp(-x));
+  }
+  return x;
+}
+
+float activate(Activation a, float x) { return static_cast<float>(activate(a, static_cast<double>(x))); }
+
+}  // namespace
+
+void conv2d_f32_ref(const Conv2dParams& p, const float* in, int64_t batch, int64_t h, int64_t w, const float* weight,
+                    const float* bias, Activation activation, const float* residual, float* out) {
+  const int64_t oh = (h + 2 * p.pad_h - p.kernel_h) / p.stride_h + 1;
+  const int64_t ow = (w + 2 * p.pad_w - p.kernel_w) / p.stride_w + 1;
+  const int64_t cin_g = p.in_channels / p.groups, cout_g = p.out_channels / p.groups;
+  for (int64_t n = 0; n < batch; ++n)
+    for (int64_t y = 0; y < oh; ++y)
+      for (int64_t x = 0; x < ow; ++x)
+        for (int64_t co = 0; co < p.out_channels; ++co) {
+          const int64_t g = co / cout_g;
+          double sum = bias ? bias[co] : 0.0;
+          for (int64_t ci = 0; ci < cin_g; ++ci)
+            for (int64_t ky = 0; ky < p.kernel_h; ++ky)
+              for (int64_t kx = 0; kx < p.kernel_w; ++kx) {
+                const int64_t iy = y * p.stride_h - p.pad_h + ky, ix = x * p.stride_w - p.pad_w + kx;
+                if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                const double v = in[((n * h + iy) * w + ix) * p.in_channels + g * cin_g + ci];
+                sum += v * weight[((co * cin_g + ci) * p.kernel_h + ky) * p.kernel_w + kx];
+              }
+          const int64_t o = ((n * oh + y) * ow + x) * p.out_channels + co;
+          double v = activate(activation, sum);
+          if (residual) v += residual[o];
+          out[o] = static_cast<float>(v);
+        }
+}
+
+void conv_transpose2x2_f32_ref(int64_t cin, int64_t cout, const float* in, int64_t batch, int64_t h, int64_t w,
+                               const float* weight, const float* bias, Activation activation, float* out) {
+  for (int64_t n = 0; n < batch; ++n)
+    for (int64_t y = 0; y < 2 * h; ++y)
+      for (int64_t x = 0; x < 2 * w; ++x)
+        for (int64_t co = 0; co < cout; ++co) {
+          // Kernel 2 = stride 2: output (y, x) sees exactly one input pixel, through tap (y % 2, x % 2).
+          double sum = bias ? bias[co] : 0.0;
+          for (int64_t ci = 0; ci < cin; ++ci)
+            sum += static_cast<double>(in[((n * h + y / 2) * w + x / 2) * cin + ci]) *
+                   weight[((ci * cout + co) * 2 + y % 2) * 2 + x % 2];
+          out[((n * 2 * h + y) * 2 * w + x) * cout + co] = static_cast<float>(activate(activation, sum));
+        }
+}
+
+// The scalar igemm: a 4-pixel x 8-channel tile, so the driver's tiling, tails and indirection are tested at
+// this level too.
+void conv_igemm_f32_ref_4x8(const ConvIgemmArgs& a) {
+  constexpr int64_t MR = 4, NR = 8;
+  for (int64_t r = 0; r < a.rows; ++r) {
+    const float* const* ind = a.indirection + (r / MR) * a.taps * MR + r % MR;
+    for (int64_t co = 0; co < a.cout; ++co) {
+      const float* wp = a.weights + (co / NR) * a.taps * a.cin * NR + co % NR;
+      float sum = a.bias[co];
+      for (int64_t t = 0; t < a.taps; ++t) {
+        const float* px = ind[t * MR] == a.zero ? a.zero : ind[t * MR] + a.a_offset;
+        for (int64_t c = 0; c < a.cin; ++c) sum += px[c] * wp[(t * a.cin + c) * NR];
+      }
+      float y = activate(a.activation, sum);
+      if (a.residual) y += a.residual[r * a.ldr + co];
+      a.out[r * a.ldc + co] = y;
+    }
+  }
+}
+
+void depthwise3x3_f32_ref(const DepthwiseArgs& a, int64_t row_begin, int64_t row_end) {
+  const int64_t C = a.channels;
+  for (int64_t r = row_begin; r < row_end; ++r) {
+    const int64_t n = r / a.out_h, oy = r % a.out_h;
+    for (int64_t ox = 0; ox < a.out_w; ++ox)
+      for (int64_t c = 0; c < C; ++c) {
+        float sum = a.bias[c];
+        for (int64_t ky = 0; ky < 3; ++ky)
+          for (int64_t kx = 0; kx < 3; ++kx) {
+            const int64_t iy = oy * a.stride - 1 + ky, ix = ox * a.stride - 1 + kx;
+            if (iy < 0 || iy >= a.in_h || ix < 0 || ix >= a.in_w) continue;
+            sum += a.in[((n * a.in_h + iy) * a.in_w + ix) * C + c] * a.weights[(ky * 3 + kx) * a.ldw + c];
+          }
+        const int64_t o = (r * a.out_w + ox) * C + c;
+        float y = activate(a.activation, sum);
+        if (a.residual) y += a.residual[o];
+        a.out[o] = y;
+      }
+  }
+}
+
+}  // namespace lsam

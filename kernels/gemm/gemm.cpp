@@ -1,0 +1,214 @@
+// GEMM driver: cache blocking, threading and dispatch around the per-ISA kernels (ukernel.h).
+#include "kernels/gemm/gemm.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "engine/memory.h"
+#include "engine/profiler.h"
+#include "engine/threads.h"
+#include "kernels/gemm/pack.h"
+#include "kernels/gemm/ukernel.h"
+
+namespace lsam {
+namespace {
+
+struct KernelEntry {
+  GemmConfig config;
+  GemmUkernel kernel;
+};
+
+// Tile sizes per ISA, indexed by Isa. Loop nest per thread: NC-column blocks > K blocks of at most KC > the
+// kernel's MR-row strips > its NR-column panels (ukernel.inc). A is read in place a strip at a time, its
+// MR x KC sliver staying in L1 while the KC x NC block of packed B streams past it from L2, so the blocks to
+// size are the sliver (L1), the B block (L2) and KC, which sets how often C is re-read (K / KC passes).
+//
+// | isa    | MR x NR | accumulators | KC  | NC  | A sliver | B block | sized for                           |
+// |--------|---------|--------------|-----|-----|----------|---------|-------------------------------------|
+// | scalar | 6 x 8   | 12 of 16 xmm | 256 | 384 | 6 KB     | 384 KB  | as AVX2 (any x86-64 has SSE2)        |
+// | avx2   | 6 x 16  | 12 of 16 ymm | 256 | 384 | 6 KB     | 384 KB  | Zen 3: 32 KB L1d, 512 KB L2 per core |
+// | avx512 | 12 x 32 | 24 of 32 zmm | 256 | 512 | 12 KB    | 512 KB  | Skylake-X and later: >= 1 MB L2      |
+//
+// The AVX2 row was tuned with gemm_bench on Zen 3; the AVX-512 row is unmeasured (no such machine yet).
+KernelEntry kKernels[] = {
+    {{6, 8, 256, 384}, gemm_ukernel_f32_scalar_6x8},
+    {{6, 16, 256, 384}, gemm_ukernel_f32_avx2_6x16},
+    {{12, 32, 256, 512}, gemm_ukernel_f32_avx512_12x32},
+};
+
+// TUNING-ONLY (remove): LSAM_GEMM_TUNE=kc,nc overrides every row.
+struct TuneInit { TuneInit() { if (const char* e = std::getenv("LSAM_GEMM_TUNE")) { long b, c; if (std::sscanf(e, "%ld,%ld", &b, &c) == 2) { for (auto& k : kKernels) k.config.kc = b, k.config.nc = c; } } } } tune_init;
+
+const KernelEntry& kernel_for(Isa isa) {
+  if (!isa_supported(isa)) throw std::runtime_error(std::string("gemm: this CPU cannot run ") + isa_name(isa));
+  return kKernels[static_cast<int>(isa)];
+}
+
+// Per-thread buffers that live as long as the thread, so repeated calls allocate nothing.
+enum ScratchSlot { kPackedB, kResidual, kScratchSlots };
+
+float* thread_scratch(ScratchSlot slot, int64_t floats) {
+  struct Buffer {
+    std::unique_ptr<float, decltype(&aligned_free)> data{nullptr, aligned_free};
+    int64_t floats = 0;
+  };
+  thread_local Buffer buffers[kScratchSlots];
+  Buffer& b = buffers[slot];
+  if (b.floats < floats) {
+    b.data.reset(static_cast<float*>(aligned_malloc(static_cast<size_t>(floats) * sizeof(float))));
+    b.floats = floats;
+  }
+  return b.data.get();
+}
+
+// One product with B already packed for `kernel`.
+struct Problem {
+  int64_t M, N, K;
+  const float* a;
+  int64_t lda;
+  bool a_col_major;
+  const float* b;
+  float* c;
+  int64_t ldc;
+  GemmEpilogue epilogue;
+};
+
+// Below ~1 MFLOP a thread team costs more than it saves.
+bool is_small(int64_t M, int64_t N, int64_t K) { return 2 * M * N * K < (int64_t{1} << 20); }
+
+bool overlaps(const float* x, int64_t x_rows, int64_t ldx, const float* y, int64_t y_rows, int64_t ldy, int64_t cols) {
+  const float* x_end = x + (x_rows - 1) * ldx + cols;
+  const float* y_end = y + (y_rows - 1) * ldy + cols;
+  return x < y_end && y < x_end;
+}
+
+// Rows [m0, m1) x columns [n0, n1) of C; n0 is a multiple of NR (a panel boundary). Each KC x NC block of B
+// is loaded into L2 once and used by every row of this thread's range.
+void run_range(const Problem& p, const KernelEntry& ke, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  const GemmConfig& cfg = ke.config;
+  const KBlocks kb = k_blocks(p.K, cfg.kc);
+  const int64_t npad = (p.N + cfg.nr - 1) / cfg.nr * cfg.nr;
+  const GemmEpilogue& ep = p.epilogue;
+
+  // The first K block overwrites C, so with several blocks a residual stored in C would be lost. Without an
+  // activation C can simply start from it (accumulate from the first block, the same sum in another order);
+  // otherwise this thread's part of it is saved first.
+  const float* residual = ep.residual;
+  int64_t ldr = ep.ldr, res_m0 = 0, res_n0 = 0;
+  bool c_holds_residual = false;
+  if (ep.residual && kb.count > 1 && overlaps(ep.residual, p.M, ep.ldr, p.c, p.M, p.ldc, p.N)) {
+    if (ep.activation == Activation::none && ep.residual == p.c && ep.ldr == p.ldc) {
+      c_holds_residual = true, residual = nullptr;
+    } else {
+      float* saved = thread_scratch(kResidual, (m1 - m0) * (n1 - n0));
+      for (int64_t i = m0; i < m1; ++i) std::copy_n(ep.residual + i * ep.ldr + n0, n1 - n0, saved + (i - m0) * (n1 - n0));
+      residual = saved, ldr = n1 - n0, res_m0 = m0, res_n0 = n0;
+    }
+  }
+
+  for (int64_t jc = n0; jc < n1; jc += cfg.nc) {
+    const int64_t nc = std::min(cfg.nc, n1 - jc);
+    for (int64_t blk = 0; blk < kb.count; ++blk) {
+      const int64_t k0 = blk * kb.size, depth = std::min(kb.size, p.K - k0);
+      GemmUkernelArgs args;
+      args.m = m1 - m0, args.n = nc, args.k = depth;
+      args.a = p.a_col_major ? p.a + k0 * p.lda + m0 : p.a + m0 * p.lda + k0;
+      args.lda = p.lda, args.a_col_major = p.a_col_major;
+      args.b = p.b + k0 * npad + jc * depth;
+      args.c = p.c + m0 * p.ldc + jc, args.ldc = p.ldc;
+      args.accumulate = blk > 0 || c_holds_residual, args.last = blk == kb.count - 1;
+      args.bias = ep.bias ? ep.bias + jc : nullptr, args.activation = ep.activation;
+      args.residual = residual ? residual + (m0 - res_m0) * ldr + (jc - res_n0) : nullptr, args.ldr = ldr;
+      ke.kernel(args);
+    }
+  }
+}
+
+// Splits C into a grid of threads (tm row bands x tn column bands) with the least work in the largest
+// piece, preferring row bands (each thread then streams its own A against the shared B). The split only
+// decides which thread computes a tile, never how: every element of C is reduced over K in the same order
+// whatever the thread count, so results are bit-identical for any number of threads.
+void run(const Problem& p, const KernelEntry& ke, int threads) {
+  const GemmConfig& cfg = ke.config;
+  const int64_t mtiles = (p.M + cfg.mr - 1) / cfg.mr, npanels = (p.N + cfg.nr - 1) / cfg.nr;
+  if (p.M == 0 || p.N == 0) return;
+  if (is_small(p.M, p.N, p.K)) threads = 1;
+  threads = static_cast<int>(std::min<int64_t>(threads, mtiles * npanels));
+  if (threads <= 1) return run_range(p, ke, 0, p.M, 0, p.N);
+#pragma omp parallel num_threads(threads)
+  {
+    const int nt = omp_get_num_threads(), t = omp_get_thread_num();
+    int tm = nt;
+    int64_t best = -1;
+    for (int rows = nt; rows >= 1; --rows) {
+      if (nt % rows) continue;
+      const int64_t work = (mtiles + rows - 1) / rows * ((npanels + nt / rows - 1) / (nt / rows));
+      if (best < 0 || work < best) best = work, tm = rows;
+    }
+    const int tn = nt / tm;
+    const Range r = split_range(mtiles, tm, t / tn), c = split_range(npanels, tn, t % tn);
+    run_range(p, ke, r.begin * cfg.mr, std::min(p.M, r.end * cfg.mr), c.begin * cfg.nr,
+              std::min(p.N, c.end * cfg.nr));
+  }
+}
+
+// Packs B into this thread's scratch and runs the product; B stays valid until the thread packs again.
+void run_unpacked(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, bool trans_a, const float* B,
+                  int64_t ldb, bool trans_b, float* C, int64_t ldc, const GemmEpilogue& epilogue,
+                  const KernelEntry& ke, int threads) {
+  float* packed = thread_scratch(kPackedB, packed_b_floats(K, N, ke.config.nr));
+  pack_b_panels(packed, B, K, N, ldb, trans_b, ke.config, threads);
+  run({M, N, K, A, lda, trans_a, packed, C, ldc, epilogue}, ke, threads);
+}
+
+double gemm_bytes(int64_t M, int64_t N, int64_t K, const GemmEpilogue& ep) {
+  return 4.0 * (M * K + K * N + M * N * (ep.residual ? 2 : 1) + (ep.bias ? N : 0));
+}
+
+}  // namespace
+
+const GemmConfig& gemm_config(Isa isa) { return kKernels[static_cast<int>(isa)].config; }
+
+void gemm_f32(int64_t M, const float* A, int64_t lda, const PackedB& B, float* C, int64_t ldc,
+              const GemmEpilogue& epilogue) {
+  LSAM_PROFILE("gemm", 2.0 * M * B.n() * B.k(), gemm_bytes(M, B.n(), B.k(), epilogue));
+  run({M, B.n(), B.k(), A, lda, false, B.panels(), C, ldc, epilogue}, kernel_for(B.isa()), available_threads());
+}
+
+void gemm_f32(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, bool trans_a, const float* B, int64_t ldb,
+              bool trans_b, float* C, int64_t ldc, const GemmEpilogue& epilogue) {
+  LSAM_PROFILE("gemm", 2.0 * M * N * K, gemm_bytes(M, N, K, epilogue));
+  run_unpacked(M, N, K, A, lda, trans_a, B, ldb, trans_b, C, ldc, epilogue, kernel_for(active_isa()),
+               available_threads());
+}
+
+void gemm_f32_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, int64_t stride_a,
+                      bool trans_a, const float* B, int64_t ldb, int64_t stride_b, bool trans_b, float* C, int64_t ldc,
+                      int64_t stride_c, const GemmEpilogue& epilogue) {
+  LSAM_PROFILE("gemm", 2.0 * batch * M * N * K, batch * gemm_bytes(M, N, K, epilogue));
+  const KernelEntry& ke = kernel_for(active_isa());
+  const int threads = available_threads();
+  auto product = [&](int64_t i, int product_threads) {
+    GemmEpilogue ep = epilogue;
+    if (ep.residual) ep.residual += i * stride_c;
+    run_unpacked(M, N, K, A + i * stride_a, lda, trans_a, B + i * stride_b, ldb, trans_b, C + i * stride_c, ldc, ep,
+                 ke, product_threads);
+  };
+  // Many products (attention heads x windows): one thread per product, each packing its own B. Few large
+  // ones that would leave threads idle in the last round: every thread works inside each product.
+  const bool across = batch >= threads && (batch % threads == 0 || batch >= 4 * threads || is_small(M, N, K));
+  if (across) {
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+    for (int64_t i = 0; i < batch; ++i) product(i, 1);
+  } else {
+    for (int64_t i = 0; i < batch; ++i) product(i, threads);
+  }
+}
+
+}  // namespace lsam

@@ -1,0 +1,100 @@
+// f32 GEMM with pre-packed weights (the way models call it) beside oneDNN's matmul, at the models' shapes.
+// Compare in one process, interleaved, e.g.
+//   lsam_kernel_bench --benchmark_filter='gemm|dnnl' --benchmark_repetitions=5
+//     --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true
+#include <benchmark/benchmark.h>
+
+#include <array>
+#include <random>
+#include <vector>
+
+#include "engine/cpu.h"
+#include "engine/threads.h"
+#include "kernels/gemm/gemm.h"
+#include "kernels/peak/peak.h"
+
+#ifdef LSAM_HAVE_DNNL
+#include <oneapi/dnnl/dnnl.hpp>
+#endif
+
+namespace lsam {
+namespace {
+
+double peak_gflops() {
+  static const double peak = measure_fma_peak_gflops(active_isa(), num_threads());
+  return peak;
+}
+
+std::vector<float> random_vector(int64_t n) {
+  std::mt19937 rng(42);
+  std::uniform_real_distribution<float> dist(-1.f, 1.f);
+  std::vector<float> v(static_cast<size_t>(n));
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+// Runs `body` in the benchmark loop and reports GFLOP/s and % of the FMA peak measured on this machine, as
+// rates over the benchmark's time (wall time here: UseRealTime).
+template <class F>
+void run_timed(benchmark::State& state, double flops, F body) {
+  const double peak = peak_gflops();
+  body();  // warm caches, packing buffers, JIT
+  for (auto _ : state) body();
+  state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["peak%"] = benchmark::Counter(100 * flops * 1e-9 / peak, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// Args: M, K, N. C[M, N] = A[M, K] * W^T with W[N, K] as PyTorch stores a Linear weight.
+void BM_gemm(benchmark::State& state) {
+  const int64_t M = state.range(0), K = state.range(1), N = state.range(2);
+  const std::vector<float> A = random_vector(M * K), W = random_vector(N * K);
+  std::vector<float> C(static_cast<size_t>(M * N));
+  const PackedB B = PackedB::pack(W.data(), K, N, K, /*transposed=*/true);
+  run_timed(state, 2.0 * M * N * K, [&] { gemm_f32(M, A.data(), K, B, C.data(), N); });
+}
+
+#ifdef LSAM_HAVE_DNNL
+// oneDNN's f32 matmul, primitive created and weights reordered to its preferred layout outside the loop.
+void BM_dnnl_matmul(benchmark::State& state) {
+  using dnnl::memory;
+  const int64_t M = state.range(0), K = state.range(1), N = state.range(2);
+  dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  dnnl::stream stream(engine);
+  const memory::desc a_md({M, K}, memory::data_type::f32, memory::format_tag::ab);
+  const memory::desc w_any({K, N}, memory::data_type::f32, memory::format_tag::any);
+  const memory::desc c_md({M, N}, memory::data_type::f32, memory::format_tag::ab);
+  const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_md, w_any, c_md), engine);
+  std::vector<float> A = random_vector(M * K), W = random_vector(N * K), C(static_cast<size_t>(M * N));
+  memory a(a_md, engine, A.data()), c(c_md, engine, C.data()), w(pd.weights_desc(), engine);
+  memory w_plain({{K, N}, memory::data_type::f32, memory::format_tag::ba}, engine, W.data());  // W[N, K]
+  dnnl::reorder(w_plain, w).execute(stream, w_plain, w);
+  dnnl::matmul matmul(pd);
+  state.SetLabel(pd.impl_info_str());
+  run_timed(state, 2.0 * M * N * K, [&] {
+    matmul.execute(stream, {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, c}});
+    stream.wait();
+  });
+}
+#endif
+
+// MobileSAM's TinyViT (stage 1 at 128 x 128 tokens, dim 128; stages 2 and 3 at 64 x 64 tokens, dims 160 and
+// 320: qkv, proj, MLP fc1/fc2, the neck's 1x1 conv), the acceptance grid M = 4096 x {160, 320, 640, 960}^2,
+// a 1x1 conv at 128 x 128 (M = 16384, K = 64, N = 128), and SAM ViT-H (dim 1280: qkv, MLP fc1, fc2).
+void shapes(benchmark::internal::Benchmark* b) {
+  for (int64_t K : {160, 320, 640, 960})
+    for (int64_t N : {160, 320, 640, 960}) b->Args({4096, K, N});
+  b->Args({16384, 64, 128});
+  for (auto [M, K, N] : {std::array<int64_t, 3>{16384, 128, 384}, {16384, 128, 512}, {16384, 512, 128},
+                         {4096, 160, 480}, {4096, 320, 1280}, {4096, 1280, 320}, {4096, 320, 256}})
+    b->Args({M, K, N});
+  for (auto [K, N] : {std::array<int64_t, 2>{1280, 3840}, {1280, 5120}, {5120, 1280}}) b->Args({4096, K, N});
+  b->ArgNames({"M", "K", "N"})->Unit(benchmark::kMillisecond)->MinTime(0.2)->UseRealTime();
+}
+
+BENCHMARK(BM_gemm)->Apply(shapes);
+#ifdef LSAM_HAVE_DNNL
+BENCHMARK(BM_dnnl_matmul)->Apply(shapes);
+#endif
+
+}  // namespace
+}  // namespace lsam

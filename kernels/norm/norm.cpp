@@ -1,0 +1,32 @@
+// LayerNorm and softmax entry points: profile, pick the variant, split the rows over threads.
+#include "kernels/norm/norm.h"
+
+#include <algorithm>
+
+#include "engine/profiler.h"
+#include "kernels/eltwise/driver.h"
+
+namespace lsam {
+namespace {
+
+// Rows per thread so that a chunk holds at least ~32K elements: below that forking costs more than it saves.
+int64_t min_rows(int64_t dim) { return std::max<int64_t>(1, (int64_t{1} << 15) / std::max<int64_t>(1, dim)); }
+
+}  // namespace
+
+void layernorm_f32(int64_t rows, int64_t dim, const float* x, int64_t ldx, const float* gamma, const float* beta,
+                   float eps, float* y, int64_t ldy) {
+  LSAM_PROFILE("layernorm", 7.0 * rows * dim, 4.0 * (2.0 * rows * dim + 2.0 * dim));
+  auto* kernel = pick_variant(layernorm_f32_ref, layernorm_f32_avx2, layernorm_f32_avx512);
+  parallel_for(rows, min_rows(dim), [&](int64_t b, int64_t e) {
+    kernel(e - b, dim, x + b * ldx, ldx, gamma, beta, eps, y + b * ldy, ldy);
+  });
+}
+
+void softmax_f32(int64_t rows, int64_t dim, const float* x, int64_t ldx, float* y, int64_t ldy) {
+  LSAM_PROFILE("softmax", 5.0 * rows * dim, 8.0 * rows * dim);
+  auto* kernel = pick_variant(softmax_f32_ref, softmax_f32_avx2, softmax_f32_avx512);
+  parallel_for(rows, min_rows(dim), [&](int64_t b, int64_t e) { kernel(e - b, dim, x + b * ldx, ldx, y + b * ldy, ldy); });
+}
+
+}  // namespace lsam

@@ -1,0 +1,34 @@
+// Normalisations over the last dimension of row-major [rows, dim] f32 data: LayerNorm and softmax.
+//
+// SAM's LayerNorm2d normalises NCHW activations over channels. On the engine's NHWC layout that is the same op
+// as layernorm_f32 with rows = N * H * W and dim = C, so it has no kernel of its own.
+//
+// The entry points split the rows statically over available_threads(); each row is computed whole by one
+// thread, so results do not depend on the thread count. The variants (_ref, _avx2, _avx512) are
+// single-threaded and exposed for the tests.
+#pragma once
+
+#include <cstdint>
+
+namespace lsam {
+
+// Per row: y = (x - mean) / sqrt(var + eps) * gamma + beta, with the mean and the biased variance computed in
+// two passes (torch.nn.functional.layer_norm). gamma and beta are [dim]. y may alias x (ldy == ldx).
+void layernorm_f32(int64_t rows, int64_t dim, const float* x, int64_t ldx, const float* gamma, const float* beta,
+                   float eps, float* y, int64_t ldy);
+
+// Per row: y = exp(x - max) / sum(exp(x - max)) (torch.softmax(x, -1)). y may alias x (ldy == ldx).
+void softmax_f32(int64_t rows, int64_t dim, const float* x, int64_t ldx, float* y, int64_t ldy);
+
+void layernorm_f32_ref(int64_t rows, int64_t dim, const float* x, int64_t ldx, const float* gamma,
+                       const float* beta, float eps, float* y, int64_t ldy);
+void layernorm_f32_avx2(int64_t rows, int64_t dim, const float* x, int64_t ldx, const float* gamma,
+                        const float* beta, float eps, float* y, int64_t ldy);
+void layernorm_f32_avx512(int64_t rows, int64_t dim, const float* x, int64_t ldx, const float* gamma,
+                          const float* beta, float eps, float* y, int64_t ldy);
+
+void softmax_f32_ref(int64_t rows, int64_t dim, const float* x, int64_t ldx, float* y, int64_t ldy);
+void softmax_f32_avx2(int64_t rows, int64_t dim, const float* x, int64_t ldx, float* y, int64_t ldy);
+void softmax_f32_avx512(int64_t rows, int64_t dim, const float* x, int64_t ldx, float* y, int64_t ldy);
+
+}  // namespace lsam

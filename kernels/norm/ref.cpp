@@ -1,0 +1,33 @@
+// Scalar references in double: the yardstick the float variants are measured against.
+#include <cmath>
+
+#include "kernels/norm/norm.h"
+
+namespace lsam {
+
+void layernorm_f32_ref(int64_t rows, int64_t dim, const float* x, int64_t ldx, const float* gamma,
+                       const float* beta, float eps, float* y, int64_t ldy) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * ldx;
+    double mean = 0, var = 0;
+    for (int64_t i = 0; i < dim; ++i) mean += xr[i];
+    mean /= static_cast<double>(dim);
+    for (int64_t i = 0; i < dim; ++i) var += (xr[i] - mean) * (xr[i] - mean);
+    var /= static_cast<double>(dim);
+    const double rstd = 1.0 / std::sqrt(var + eps);
+    for (int64_t i = 0; i < dim; ++i) y[r * ldy + i] = static_cast<float>((xr[i] - mean) * rstd * gamma[i] + beta[i]);
+  }
+}
+
+void softmax_f32_ref(int64_t rows, int64_t dim, const float* x, int64_t ldx, float* y, int64_t ldy) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * ldx;
+    float* yr = y + r * ldy;
+    double m = -INFINITY, sum = 0;
+    for (int64_t i = 0; i < dim; ++i) m = std::fmax(m, xr[i]);
+    for (int64_t i = 0; i < dim; ++i) sum += std::exp(xr[i] - m);
+    for (int64_t i = 0; i < dim; ++i) yr[i] = static_cast<float>(std::exp(xr[i] - m) / sum);
+  }
+}
+
+}  // namespace lsam

@@ -1,0 +1,110 @@
+// torch's bilinear interpolation: tap tables in torch 1.13's arithmetic (aten/src/ATen/native/UpSample.h and
+// cpu/UpSampleKernel.cpp), then a horizontal pass over every input row and a vertical pass, as torch's
+// separable kernels order them.
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "engine/profiler.h"
+#include "kernels/eltwise/driver.h"
+#include "kernels/resize/resize.h"
+
+namespace lsam {
+namespace {
+
+struct AxisTable {
+  int taps;
+  std::vector<int32_t> index;  // [taps][out]
+  std::vector<float> weight;   // [taps][out]
+
+  AxisTable(int taps_, int64_t out)
+      : taps(taps_), index(static_cast<size_t>(taps_ * out)), weight(static_cast<size_t>(taps_ * out)) {}
+  ResampleAxisF32 view(int64_t out) const { return {out, taps, index.data(), weight.data()}; }
+};
+
+// Non-antialiased (upsample_bilinear2d): source coordinate s = scale * (i + 0.5) - 0.5 clamped at 0, with
+// scale = in / out rounded to float but s kept in double (measured against torch 1.13: rounding s to float
+// moves the weights by up to an ulp of s, 3e-5 at s ~ 600). Taps floor(s) and the next pixel (the same one at
+// the last pixel), weighted 1 - frac(s) and frac(s), both floats.
+AxisTable linear_axis(int64_t in, int64_t out) {
+  const float scale = static_cast<float>(in) / static_cast<float>(out);
+  AxisTable t(2, out);
+  for (int64_t i = 0; i < out; ++i) {
+    const double s = std::max(0.0, scale * (static_cast<double>(i) + 0.5) - 0.5);
+    const auto i0 = static_cast<int32_t>(s);
+    const auto frac = static_cast<float>(s - i0);
+    t.index[i] = i0;
+    t.index[out + i] = i0 + (i0 < in - 1 ? 1 : 0);
+    t.weight[i] = 1.f - frac;
+    t.weight[out + i] = frac;
+  }
+  return t;
+}
+
+// Antialiased (_upsample_bilinear2d_aa, _compute_weights_aa): a triangle of support max(scale, 1) centred on
+// scale * (i + 0.5), weights normalised to sum 1 over the inputs inside the image. Mixed float and double
+// exactly where torch mixes them; the taps are as many as the widest output needs.
+AxisTable antialias_axis(int64_t in, int64_t out) {
+  const float scale = static_cast<float>(in) / static_cast<float>(out);
+  const float support = scale >= 1.f ? scale : 1.f;
+  const float invscale = scale >= 1.f ? static_cast<float>(1.0 / scale) : 1.f;
+  const auto triangle = [](float x) { return std::fabs(x) < 1.f ? 1.f - std::fabs(x) : 0.f; };
+  std::vector<int64_t> first(static_cast<size_t>(out)), size(static_cast<size_t>(out));
+  for (int64_t i = 0; i < out; ++i) {
+    const float center = static_cast<float>(scale * (static_cast<double>(i) + 0.5));
+    first[i] = std::max<int64_t>(static_cast<int64_t>(center - support + 0.5), 0);
+    size[i] = std::min<int64_t>(static_cast<int64_t>(center + support + 0.5), in) - first[i];
+  }
+  AxisTable t(static_cast<int>(*std::max_element(size.begin(), size.end())), out);
+  for (int64_t i = 0; i < out; ++i) {
+    const float center = static_cast<float>(scale * (static_cast<double>(i) + 0.5));
+    float total = 0.f;
+    for (int64_t j = 0; j < size[i]; ++j) {
+      const double x = static_cast<double>(static_cast<float>(j + first[i]) - center) + 0.5;
+      t.weight[j * out + i] = triangle(static_cast<float>(x * invscale));
+      total += t.weight[j * out + i];
+    }
+    for (int64_t j = 0; j < t.taps; ++j) {
+      t.index[j * out + i] = static_cast<int32_t>(first[i] + std::min(j, size[i] - 1));
+      if (j >= size[i]) t.weight[j * out + i] = 0.f;
+      else if (total != 0.f) t.weight[j * out + i] /= total;
+    }
+  }
+  return t;
+}
+
+}  // namespace
+
+void resize_bilinear_f32(const float* x, int64_t channels, int64_t in_h, int64_t in_w, float* y, int64_t out_h,
+                         int64_t out_w, bool antialias) {
+  if (channels < 1 || in_h < 1 || in_w < 1 || out_h < 1 || out_w < 1 || std::max({in_h, in_w, out_h, out_w}) > (1 << 30))
+    throw std::invalid_argument("resize_bilinear_f32: bad sizes " + std::to_string(in_h) + "x" + std::to_string(in_w) +
+                                " -> " + std::to_string(out_h) + "x" + std::to_string(out_w));
+  const AxisTable ht = antialias ? antialias_axis(in_w, out_w) : linear_axis(in_w, out_w);
+  const AxisTable vt = antialias ? antialias_axis(in_h, out_h) : linear_axis(in_h, out_h);
+  const double mid = static_cast<double>(channels * in_h * out_w), out = static_cast<double>(channels * out_h * out_w);
+  LSAM_PROFILE("resize_bilinear", 2.0 * (mid * ht.taps + out * vt.taps),
+               4.0 * (static_cast<double>(channels * in_h * in_w) + 2.0 * mid + out));
+  const auto h_pass = pick_variant(resample_h_f32_ref, resample_h_f32_avx2, resample_h_f32_avx512);
+  const auto v_pass = pick_variant(resample_v_f32_ref, resample_v_f32_avx2, resample_v_f32_avx512);
+  const ResampleAxisF32 h = ht.view(out_w), v = vt.view(out_h);
+  const auto tmp = std::make_unique_for_overwrite<float[]>(static_cast<size_t>(channels * in_h * out_w));
+  const int64_t min_rows = std::max<int64_t>(1, 16384 / out_w);  // ~16K outputs per thread at least
+
+  parallel_for(channels * in_h, min_rows, [&](int64_t b, int64_t e) {
+    h_pass(h, e - b, x + b * in_w, in_w, tmp.get() + b * out_w, out_w);
+  });
+  parallel_for(channels * out_h, min_rows, [&](int64_t b, int64_t e) {
+    while (b < e) {  // a chunk of output rows may span channels
+      const int64_t c = b / out_h, stop = std::min(e, (c + 1) * out_h);
+      v_pass(v, b - c * out_h, stop - c * out_h, out_w, tmp.get() + c * in_h * out_w, out_w, y + c * out_h * out_w,
+             out_w);
+      b = stop;
+    }
+  });
+}
+
+}  // namespace lsam
