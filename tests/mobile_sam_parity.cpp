@@ -3,13 +3,14 @@
 //
 // usage: lsam_mobile_sam_parity GOLDEN_DIR MODEL(.pt|.lsam)
 //
-// Tolerances. Encoder stages are compared by max|ours - torch| / max|torch|. Both sides compute in f32 with
-// different summation orders (blocked FMA GEMMs vs OpenBLAS): a K-term dot product differs by about
-// sqrt(K) * 2^-24 relative, i.e. ~2e-6 at K = 1280, and ~25 residual blocks of LayerNorm/GELU/softmax
-// compound this to ~1e-5..1e-4; 1e-3 leaves an order of magnitude of margin and still catches any real
-// mistake (a wrong bias, layout or epsilon shows up at 1e-2 or far above). Logits and IoU predictions go
-// through 2 more transformer layers: same bound, relative to their own scale. Masks are thresholded logits,
-// so pixels whose logit is within the error of 0 may flip: IoU >= 0.99 with the torch mask is required.
+// Tolerances. Tensors are compared by max|ours - torch| / max|torch|. Both sides compute in f32 with
+// different summation orders (blocked FMA GEMMs vs OpenBLAS, online vs two-pass softmax): a K-term dot
+// product differs by about sqrt(K) * 2^-24 relative (~2e-6 at K = 1280), and LayerNorm after every residual
+// keeps that from compounding; measured worst cases are 3.3e-6 (encoder stages, embedding) and 2.6e-6
+// (low-res logits). The 1e-4 bound leaves 30x margin and still catches any real mistake: a wrong epsilon,
+// bias, layout or rounding mode shows up at 1e-3 or far above. The prompt encoder is a few float ops per
+// feature (sin/cos of arguments up to ~30): 1e-5. Masks are thresholded logits, so pixels whose logit is
+// within the error of 0 may flip: IoU >= 0.99 with the torch mask is required (measured: 1.0 everywhere).
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -122,12 +123,12 @@ void check_image(const std::string& dir, const Json& img, const Json& root, cons
   const Json& stages = img["stages"];
   model->encoder().forward(input, [&](const std::string& stage, const Tensor& x) {
     const std::string key = stage == "neck" ? "" : stage == "patch_embed" ? "patch_embed" : "layer" + stage.substr(7);
-    const Tensor ref = key.empty() ? load(dir, img["image_embedding"].str()) : load(dir, stages[key].str());
-    check_close(name + " encoder " + stage, graph::nhwc_to_nchw(x), ref, 1e-3);
+    const Tensor ref = key.empty() ? load(dir, img["image_embedding"].str()) : load(dir, stages[key]["file"].str());
+    check_close(name + " encoder " + stage, graph::nhwc_to_nchw(x), ref, 1e-4);
   });
 
   predictor.set_image(rgb.data<uint8_t>(), H, W);
-  check_close(name + " image embedding", graph::nhwc_to_nchw(predictor.embedding()), load(dir, img["image_embedding"].str()), 1e-3);
+  check_close(name + " image embedding", graph::nhwc_to_nchw(predictor.embedding()), load(dir, img["image_embedding"].str()), 1e-4);
   static bool pe_checked = false;
   if (!pe_checked) {
     pe_checked = true;
@@ -153,12 +154,12 @@ void check_image(const std::string& dir, const Json& img, const Json& root, cons
         check_close(tag + " dense embedding", graph::nhwc_to_nchw(dense.reshape({1, 64, 64, 256})),
                     load(dir, out["dense"].str()), 1e-4);
       }
-      check_close(tag + " low-res logits", preds[b].low_res_logits, logits_ref.select(0, static_cast<int64_t>(b)), 1e-3);
+      check_close(tag + " low-res logits", preds[b].low_res_logits, logits_ref.select(0, static_cast<int64_t>(b)), 1e-4);
       const Tensor iou_b = iou_ref.select(0, static_cast<int64_t>(b)).contiguous();
       double iou_err = 0;
       for (int64_t i = 0; i < iou_b.numel(); ++i)
         iou_err = std::max(iou_err, static_cast<double>(std::fabs(preds[b].iou.data<float>()[i] - iou_b.data<float>()[i])));
-      report(tag + " IoU prediction abs err", iou_err, 1e-3, iou_err <= 1e-3);
+      report(tag + " IoU prediction abs err", iou_err, 1e-4, iou_err <= 1e-4);
       const Tensor m_ref = masks_ref.select(0, static_cast<int64_t>(b)).contiguous();
       const int64_t count = preds[b].masks.dim(0), pixels = H * W;
       for (int64_t k = 0; k < count; ++k) {

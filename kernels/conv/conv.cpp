@@ -91,7 +91,7 @@ struct IgemmGeometry {
 
 // Pointers for output pixels [p0, p0 + count) of the flattened [batch, out_h, out_w], laid out as
 // ConvIgemmArgs::indirection wants; pixels from p0 + rows on are tile padding and read zeros. A merged row
-// segment that crosses the left or right border is copied into `patches` with zeros for the padding: im2col,
+// run that crosses the left or right border is copied into `patches` with zeros for the padding: im2col,
 // but only for the border pixels.
 void fill_indirection(const IgemmGeometry& g, int mr, int64_t p0, int64_t rows, int64_t count, const float** ind,
                       std::vector<float>& patches) {
@@ -102,21 +102,21 @@ void fill_indirection(const IgemmGeometry& g, int mr, int64_t p0, int64_t rows, 
   const int64_t sh = g.p.stride_h, sw = g.p.stride_w, ph = g.p.pad_h, pw = g.p.pad_w;
   const int64_t out_h = g.out_h, out_w = g.out_w;
   const bool merge = g.merge_rows;
-  const int64_t segments = merge ? kh : kh * kw;
+  const int64_t runs = merge ? kh : kh * kw;
   const auto crosses_border = [&](int64_t ix0) { return ix0 < 0 || ix0 + kw > w; };
   // Coordinates advance incrementally: a division per pixel would cost as much as the stem conv's math.
   const int64_t x0 = p0 % out_w, y0 = p0 / out_w % out_h, n0 = p0 / (out_w * out_h);
   if (merge) {
     int64_t border = 0;
     for (int64_t i = 0, x = x0; i < rows; ++i, x = x + 1 == out_w ? 0 : x + 1) border += crosses_border(x * sw - pw);
-    patches.resize(std::max(patches.size(), static_cast<size_t>(border * segments * kw * C)));
+    patches.resize(std::max(patches.size(), static_cast<size_t>(border * runs * kw * C)));
   }
   float* patch = patches.data();
   for (int64_t i = 0, n = n0, y = y0, x = x0, r = 0; i < count; ++i) {
     const float** slots = ind + r;  // pixel i's slot s is at slots[s * mr]
     if (++r == mr) {
       r = 0;
-      ind += segments * mr;
+      ind += runs * mr;
     }
     const int64_t ix0 = x * sw - pw, iy0 = y * sh - ph;
     if (i < rows && iy0 >= 0 && iy0 + kh <= h && ix0 >= 0 && ix0 + kw <= w) {
@@ -168,6 +168,7 @@ void fill_indirection(const IgemmGeometry& g, int mr, int64_t p0, int64_t rows, 
 Conv2d::Conv2d(const Conv2dParams& p, const float* weight, const float* bias, Activation activation, Isa isa)
     : p_(p), activation_(activation), isa_(isa) {
   check_params(p);
+  if (!isa_supported(isa)) throw std::invalid_argument(std::string("Conv2d: this CPU cannot run ") + isa_name(isa));
   const int64_t cin_g = p.in_channels / p.groups, cout_g = p.out_channels / p.groups;
   const int64_t taps = p.kernel_h * p.kernel_w;
   if (taps == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_h == 0 && p.pad_w == 0 && p.groups == 1) {
@@ -221,9 +222,9 @@ void Conv2d::run(const float* in, int64_t batch, int64_t h, int64_t w, float* ou
                                 std::to_string(p_.kernel_w) + " kernel");
   const double out_elems = static_cast<double>(batch * oh * ow * p_.out_channels);
   const double flops = 2.0 * out_elems * (p_.in_channels / p_.groups) * p_.kernel_h * p_.kernel_w;
-  const double bytes = 4.0 * (static_cast<double>(batch * h * w * p_.in_channels) + out_elems * (residual ? 2 : 1) +
-                              static_cast<double>(p_.out_channels * (p_.in_channels / p_.groups) * p_.kernel_h *
-                                                  p_.kernel_w));
+  const double bytes =
+      4.0 * (static_cast<double>(batch * h * w * p_.in_channels) + out_elems * (residual ? 2 : 1) +
+             static_cast<double>(p_.out_channels * (p_.in_channels / p_.groups) * p_.kernel_h * p_.kernel_w));
   LSAM_PROFILE(path_ == Path::depthwise ? "conv_dw" : "conv", flops, bytes);
   switch (path_) {
     case Path::gemm: {
@@ -267,8 +268,7 @@ void Conv2d::run_depthwise(const float* in, int64_t batch, int64_t h, int64_t w,
   }
 }
 
-void Conv2d::run_igemm(const float* in, int64_t batch, int64_t h, int64_t w, float* out,
-                       const float* residual) const {
+void Conv2d::run_igemm(const float* in, int64_t batch, int64_t h, int64_t w, float* out, const float* residual) const {
   IgemmGeometry g;
   g.in = in;
   g.zero = zero_.get();
@@ -279,15 +279,15 @@ void Conv2d::run_igemm(const float* in, int64_t batch, int64_t h, int64_t w, flo
   g.p = p_;
   g.merge_rows = merges_kernel_rows(p_);
   const int64_t cin_g = p_.in_channels / p_.groups, cout_g = p_.out_channels / p_.groups;
-  const int64_t segments = g.merge_rows ? p_.kernel_h : p_.kernel_h * p_.kernel_w;
-  const int64_t segment = g.merge_rows ? p_.kernel_w * cin_g : cin_g;
+  const int64_t runs = g.merge_rows ? p_.kernel_h : p_.kernel_h * p_.kernel_w;
+  const int64_t run_length = g.merge_rows ? p_.kernel_w * cin_g : cin_g;
   const int64_t panels = (cout_g + nr_ - 1) / nr_;
   const int64_t pixels = batch * g.out_h * g.out_w, tiles = (pixels + mr_ - 1) / mr_;
   const IgemmKernel& kernel = igemm_kernel(isa_);
 #pragma omp parallel num_threads(static_cast<int>(std::min<int64_t>(available_threads(), tiles)))
   {
     const Range range = split_range(tiles, omp_get_num_threads(), omp_get_thread_num());
-    std::vector<const float*> indirection(static_cast<size_t>(kIgemmBlockTiles * segments * mr_));
+    std::vector<const float*> indirection(static_cast<size_t>(kIgemmBlockTiles * runs * mr_));
     std::vector<float> patches;
     for (int64_t t0 = range.begin; t0 < range.end; t0 += kIgemmBlockTiles) {
       const int64_t block_tiles = std::min(kIgemmBlockTiles, range.end - t0);
@@ -300,9 +300,9 @@ void Conv2d::run_igemm(const float* in, int64_t batch, int64_t h, int64_t w, flo
         a.a_offset = grp * cin_g;
         a.tiles = block_tiles;
         a.rows = rows;
-        a.taps = segments;
-        a.cin = segment;
-        a.weights = weight_.get() + grp * panels * segments * segment * nr_;
+        a.runs = runs;
+        a.run_length = run_length;
+        a.weights = weight_.get() + grp * panels * runs * run_length * nr_;
         a.bias = bias_.get() + grp * panels * nr_;
         a.cout = cout_g;
         a.activation = activation_;

@@ -41,8 +41,7 @@ class Conv2d {
  private:
   enum class Path : uint8_t { gemm, depthwise, igemm };
   void run_igemm(const float* in, int64_t batch, int64_t h, int64_t w, float* out, const float* residual) const;
-  void run_depthwise(const float* in, int64_t batch, int64_t h, int64_t w, float* out,
-                     const float* residual) const;
+  void run_depthwise(const float* in, int64_t batch, int64_t h, int64_t w, float* out, const float* residual) const;
 
   Conv2dParams p_;
   Activation activation_;
@@ -53,7 +52,7 @@ class Conv2d {
   std::shared_ptr<float> weight_;  // Path::depthwise / igemm, in their kernel's layout (conv_kernels.h)
   std::shared_ptr<float> zero_;    // padding run / padding row source
   int64_t zero_len_ = 0;
-  int mr_ = 0, nr_ = 0;            // Path::igemm tile
+  int mr_ = 0, nr_ = 0;  // Path::igemm tile
 };
 
 // nn.ConvTranspose2d(in_c, out_c, kernel 2, stride 2): every input pixel owns a disjoint 2x2 output block,

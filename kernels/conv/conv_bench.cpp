@@ -77,7 +77,8 @@ struct Work {
 
 Work work(const ConvShape& s) {
   const Conv2dParams& p = s.p;
-  const int64_t oh = (s.h + 2 * p.pad_h - p.kernel_h) / p.stride_h + 1, ow = (s.w + 2 * p.pad_w - p.kernel_w) / p.stride_w + 1;
+  const int64_t oh = (s.h + 2 * p.pad_h - p.kernel_h) / p.stride_h + 1,
+                ow = (s.w + 2 * p.pad_w - p.kernel_w) / p.stride_w + 1;
   const double out = static_cast<double>(oh * ow * p.out_channels);
   const double weights = static_cast<double>(p.out_channels * p.in_channels / p.groups * p.kernel_h * p.kernel_w);
   return {2 * out * weights / p.out_channels,
@@ -92,7 +93,8 @@ void run_timed(benchmark::State& state, Work w, F body) {
   body();  // warm caches and any lazily built state
   for (auto _ : state) body();
   state.counters["GFLOP/s"] = benchmark::Counter(w.flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["peak%"] = benchmark::Counter(100 * w.flops * 1e-9 / peak, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["peak%"] =
+      benchmark::Counter(100 * w.flops * 1e-9 / peak, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["GB/s"] = benchmark::Counter(w.bytes * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
@@ -104,7 +106,8 @@ void bench_conv(benchmark::State& state, const ConvShape& s) {
   const int64_t out_n = op.out_h(s.h) * op.out_w(s.w) * p.out_channels;
   const std::vector<float> residual = random_vector(s.residual ? out_n : 0);
   std::vector<float> out(static_cast<size_t>(out_n));
-  run_timed(state, work(s), [&] { op.run(in.data(), 1, s.h, s.w, out.data(), s.residual ? residual.data() : nullptr); });
+  run_timed(state, work(s),
+            [&] { op.run(in.data(), 1, s.h, s.w, out.data(), s.residual ? residual.data() : nullptr); });
 }
 
 struct TransposeShape {
@@ -165,28 +168,29 @@ void run_dnnl(benchmark::State& state, Work w, const dnnl::engine& engine, const
   dnnl::reorder(plain_m, weights_m).execute(stream, plain_m, weights_m);
   state.SetLabel(impl);
   run_timed(state, w, [&] {
-    prim.execute(stream, {{DNNL_ARG_SRC, src_m}, {DNNL_ARG_WEIGHTS, weights_m}, {DNNL_ARG_BIAS, bias_m},
-                          {DNNL_ARG_DST, dst_m}});
+    prim.execute(
+        stream, {{DNNL_ARG_SRC, src_m}, {DNNL_ARG_WEIGHTS, weights_m}, {DNNL_ARG_BIAS, bias_m}, {DNNL_ARG_DST, dst_m}});
     stream.wait();
   });
 }
 
 void bench_dnnl_conv(benchmark::State& state, const ConvShape& s) {
   const Conv2dParams& p = s.p;
-  const int64_t oh = (s.h + 2 * p.pad_h - p.kernel_h) / p.stride_h + 1, ow = (s.w + 2 * p.pad_w - p.kernel_w) / p.stride_w + 1;
+  const int64_t oh = (s.h + 2 * p.pad_h - p.kernel_h) / p.stride_h + 1,
+                ow = (s.w + 2 * p.pad_w - p.kernel_w) / p.stride_w + 1;
   const auto f32 = memory::data_type::f32;
   const memory::desc src({1, p.in_channels, s.h, s.w}, f32, memory::format_tag::nhwc);
   const memory::desc dst({1, p.out_channels, oh, ow}, f32, memory::format_tag::nhwc);
   const memory::desc bias({p.out_channels}, f32, memory::format_tag::x);
   const memory::dims wdims = p.groups == 1 ? memory::dims{p.out_channels, p.in_channels, p.kernel_h, p.kernel_w}
-                                           : memory::dims{p.groups, p.out_channels / p.groups,
-                                                          p.in_channels / p.groups, p.kernel_h, p.kernel_w};
+                                           : memory::dims{p.groups, p.out_channels / p.groups, p.in_channels / p.groups,
+                                                          p.kernel_h, p.kernel_w};
   const memory::desc weights_any(wdims, f32, memory::format_tag::any);
   const memory::desc weights_plain(wdims, f32, p.groups == 1 ? memory::format_tag::oihw : memory::format_tag::goihw);
   dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   const dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                                             src, weights_any, bias, dst, {p.stride_h, p.stride_w},
-                                             {p.pad_h, p.pad_w}, {p.pad_h, p.pad_w});
+                                             src, weights_any, bias, dst, {p.stride_h, p.stride_w}, {p.pad_h, p.pad_w},
+                                             {p.pad_h, p.pad_w});
   const dnnl::convolution_forward::primitive_desc pd(desc, dnnl_attr(s.act, s.residual), engine);
   run_dnnl(state, work(s), engine, dnnl::convolution_forward(pd), src, pd.weights_desc(), bias, dst, weights_plain,
            pd.impl_info_str());
@@ -198,7 +202,8 @@ void bench_dnnl_transpose(benchmark::State& state, const TransposeShape& s) {
   const memory::desc dst({1, s.cout, 2 * s.h, 2 * s.w}, f32, memory::format_tag::nhwc);
   const memory::desc bias({s.cout}, f32, memory::format_tag::x);
   const memory::desc weights_any({s.cout, s.cin, 2, 2}, f32, memory::format_tag::any);
-  const memory::desc weights_plain({s.cout, s.cin, 2, 2}, f32, memory::format_tag::iohw);  // PyTorch's [in, out, kh, kw]
+  const memory::desc weights_plain({s.cout, s.cin, 2, 2}, f32,
+                                   memory::format_tag::iohw);  // PyTorch's [in, out, kh, kw]
   dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   const dnnl::deconvolution_forward::desc desc(dnnl::prop_kind::forward_inference,
                                                dnnl::algorithm::deconvolution_direct, src, weights_any, bias, dst,

@@ -9,22 +9,23 @@
 namespace lsam {
 
 // Indirect GEMM (XNNPACK's "igemm"): the convolution as a GEMM whose A rows are never materialised. Output
-// pixel r of a tile reads, for each kernel tap t, `cin` contiguous NHWC input channels starting at
-// indirection[(tile * taps + t) * mr + r], or a run of zeros where the tap falls into the padding. This
-// replaces im2col's copy with one pointer per (pixel, tap).
+// pixel r of a tile reads `runs` runs of `run_length` contiguous input floats, run s starting at
+// indirection[(tile * runs + s) * mr + r]. A run is one kernel tap's input channels, or a whole kernel row
+// of taps where those are contiguous in NHWC; a run in the padding points at `zero`. This replaces
+// im2col's copy with one pointer per (pixel, run).
 struct ConvIgemmArgs {
-  const float* const* indirection;  // [tiles][taps][mr]
+  const float* const* indirection;  // [tiles][runs][mr]
   const float* zero;                // the padding run: pointers equal to it are not offset by a_offset
   int64_t a_offset;                 // added to every other pointer (selects a group's input channels)
   int64_t tiles, rows;              // rows: valid output pixels, <= tiles * mr (the last tile may be short)
-  int64_t taps, cin;                // reduction length = taps * cin
-  const float* weights;             // [ceil(cout / nr)][taps][cin][nr], zero-padded columns
+  int64_t runs, run_length;         // reduction length = runs * run_length
+  const float* weights;             // [ceil(cout / nr)][runs * run_length][nr], zero-padded columns
   const float* bias;                // [ceil(cout / nr) * nr], zero-padded; never null
   int64_t cout;                     // valid output channels
   Activation activation;
-  float* out;                       // row r (pixel r of this block) at out + r * ldc
+  float* out;  // row r (pixel r of this block) at out + r * ldc
   int64_t ldc;
-  const float* residual;            // null, or like out with row stride ldr; added after the activation
+  const float* residual;  // null, or like out with row stride ldr; added after the activation
   int64_t ldr;
 };
 
@@ -35,14 +36,14 @@ void conv_igemm_f32_avx512_12x32(const ConvIgemmArgs& args);
 // Depthwise 3x3, padding 1, stride 1 or 2, NHWC; computes output rows [row_begin, row_end) of the
 // flattened [batch * out_h] row space.
 struct DepthwiseArgs {
-  const float* in;       // [batch, in_h, in_w, channels]
-  const float* zero;     // >= in_w * channels zeros: the padding rows above and below the image
+  const float* in;    // [batch, in_h, in_w, channels]
+  const float* zero;  // >= in_w * channels zeros: the padding rows above and below the image
   int64_t in_h, in_w, channels, stride;
   const float* weights;  // [9][ldw], tap = ky * 3 + kx; ldw >= channels rounds up to a whole widest vector
   int64_t ldw;
-  const float* bias;     // [ldw], zero-padded; never null
+  const float* bias;  // [ldw], zero-padded; never null
   Activation activation;
-  float* out;            // [batch, out_h, out_w, channels]
+  float* out;  // [batch, out_h, out_w, channels]
   int64_t out_h, out_w;
   const float* residual;  // null, or like out
 };

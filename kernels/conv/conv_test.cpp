@@ -1,3 +1,5 @@
+#include "kernels/conv/conv.h"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -8,7 +10,6 @@
 #include <vector>
 
 #include "engine/cpu.h"
-#include "kernels/conv/conv.h"
 
 using namespace lsam;
 
@@ -82,8 +83,8 @@ std::string describe(const ConvCase& c) {
   return std::to_string(p.in_channels) + "->" + std::to_string(p.out_channels) + " k" + std::to_string(p.kernel_h) +
          "x" + std::to_string(p.kernel_w) + " s" + std::to_string(p.stride_h) + "x" + std::to_string(p.stride_w) +
          " p" + std::to_string(p.pad_h) + "x" + std::to_string(p.pad_w) + " g" + std::to_string(p.groups) + " in " +
-         std::to_string(c.batch) + "x" + std::to_string(c.h) + "x" + std::to_string(c.w) +
-         (c.bias ? " bias" : "") + (c.residual ? " residual" : "") + " act=" + std::to_string(static_cast<int>(c.act));
+         std::to_string(c.batch) + "x" + std::to_string(c.h) + "x" + std::to_string(c.w) + (c.bias ? " bias" : "") +
+         (c.residual ? " residual" : "") + " act=" + std::to_string(static_cast<int>(c.act));
 }
 
 void check_conv(const ConvCase& c, std::mt19937& rng) {
@@ -224,10 +225,8 @@ TEST_CASE("conv residual may alias the output") {
 
 TEST_CASE("conv rejects inconsistent parameters and inputs") {
   const std::vector<float> weight(64, 0.0f);
-  CHECK_THROWS_AS(Conv2d({3, 4, 3, 3, 1, 1, 1, 1, 2}, weight.data(), nullptr, Activation::none),
-                  std::invalid_argument);
-  CHECK_THROWS_AS(Conv2d({4, 4, 3, 3, 0, 1, 1, 1, 1}, weight.data(), nullptr, Activation::none),
-                  std::invalid_argument);
+  CHECK_THROWS_AS(Conv2d({3, 4, 3, 3, 1, 1, 1, 1, 2}, weight.data(), nullptr, Activation::none), std::invalid_argument);
+  CHECK_THROWS_AS(Conv2d({4, 4, 3, 3, 0, 1, 1, 1, 1}, weight.data(), nullptr, Activation::none), std::invalid_argument);
   const Conv2d conv({1, 1, 3, 3, 1, 1, 0, 0, 1}, weight.data(), nullptr, Activation::none);
   float x[4] = {}, y[4] = {};
   CHECK_THROWS_AS(conv.run(x, 1, 2, 2, y), std::invalid_argument);
@@ -252,7 +251,8 @@ TEST_CASE("conv BatchNorm folding matches conv followed by BatchNorm") {
     std::vector<float> want(out_n);
     for (int64_t i = 0; i < out_n; ++i) {
       const int64_t c = i % 17;
-      want[i] = static_cast<float>((y[i] - static_cast<double>(mean[c])) / std::sqrt(var[c] + eps) * gamma[c] + beta[c]);
+      want[i] =
+          static_cast<float>((y[i] - static_cast<double>(mean[c])) / std::sqrt(var[c] + eps) * gamma[c] + beta[c]);
     }
     std::vector<float> folded = weight, bias(17, NAN);
     fold_batchnorm(17, length, folded.data(), has_bias ? conv_bias.data() : nullptr, bias.data(), gamma.data(),
@@ -264,8 +264,8 @@ TEST_CASE("conv BatchNorm folding matches conv followed by BatchNorm") {
 
     std::vector<float> got(out_n), magnitude(out_n);
     conv2d_f32_ref(p, in.data(), 1, h, w, folded.data(), bias.data(), Activation::none, nullptr, got.data());
-    conv2d_f32_ref(p, abs_of(in).data(), 1, h, w, abs_of(folded).data(), abs_of(bias).data(), Activation::none,
-                   nullptr, magnitude.data());
+    conv2d_f32_ref(p, abs_of(in).data(), 1, h, w, abs_of(folded).data(), abs_of(bias).data(), Activation::none, nullptr,
+                   magnitude.data());
     // Rounding each folded weight and y in float: one more u * magnitude, two more of |want|, inside the budget.
     INFO("bias=", has_bias);
     CHECK(compare(got, want, magnitude, nullptr, length + 3).count == 0);
@@ -280,9 +280,10 @@ TEST_CASE("conv transpose 2x2 stride 2 matches the reference") {
     bool bias;
     Activation act;
   };
-  for (const Shape& s : {Shape{1, 1, 1, 1, 1, true, Activation::none}, Shape{5, 3, 2, 3, 7, false, Activation::gelu},
-                         Shape{17, 16, 1, 13, 2, true, Activation::relu}, Shape{64, 17, 1, 7, 9, true, Activation::silu},
-                         Shape{256, 64, 1, 6, 5, true, Activation::none}, Shape{64, 32, 2, 4, 4, true, Activation::gelu}}) {
+  for (const Shape& s :
+       {Shape{1, 1, 1, 1, 1, true, Activation::none}, Shape{5, 3, 2, 3, 7, false, Activation::gelu},
+        Shape{17, 16, 1, 13, 2, true, Activation::relu}, Shape{64, 17, 1, 7, 9, true, Activation::silu},
+        Shape{256, 64, 1, 6, 5, true, Activation::none}, Shape{64, 32, 2, 4, 4, true, Activation::gelu}}) {
     const std::vector<float> in = random_floats(rng, s.batch * s.h * s.w * s.cin);
     const std::vector<float> weight = random_floats(rng, s.cin * s.cout * 4, 1.0f / std::sqrt(float(s.cin)));
     const std::vector<float> bias = random_floats(rng, s.cout);

@@ -24,7 +24,8 @@ ConvTranspose2x2::ConvTranspose2x2(int64_t in_channels, int64_t out_channels, co
   for (int64_t dy = 0; dy < 2; ++dy) {
     for (int64_t ci = 0; ci < in_c_; ++ci)
       for (int64_t dx = 0; dx < 2; ++dx)
-        for (int64_t c = 0; c < out_c_; ++c) b[(ci * 2 + dx) * out_c_ + c] = weight[((ci * out_c_ + c) * 2 + dy) * 2 + dx];
+        for (int64_t c = 0; c < out_c_; ++c)
+          b[(ci * 2 + dx) * out_c_ + c] = weight[((ci * out_c_ + c) * 2 + dy) * 2 + dx];
     half_[dy] = PackedB::pack(b.data(), in_c_, 2 * out_c_, 2 * out_c_, false, isa);
   }
   if (bias) {

@@ -1,10 +1,10 @@
 // The direct depthwise 3x3 kernel (DepthwiseArgs in conv_kernels.h), written once over a SIMD wrapper V.
-// Include inside an ISA translation unit's anonymous namespace.
+// Included by the ISA translation units after they define their wrapper; everything here has internal linkage.
 //
 // Channels are the vector dimension. The kernel walks each output row a few pixels at a time and, for those
 // pixels, sweeps all channels: the input is then read in whole, consecutive cache lines (a channel-outer
 // sweep would touch half a line every C floats and re-fetch the other half later), and the three input rows
-// of a pixel group stay in L1. The nine weights of a channel vector are re-read from L1 for each pixel group. At MobileSAM's sizes the op is bound by DRAM bandwidth anyway.
+// of a pixel group stay in L1. The nine weights of a channel vector are re-read from L1 for each pixel group.
 #pragma once
 
 #include <cstdint>
@@ -31,7 +31,7 @@ struct DepthwiseCursor {
   const float* in[3];  // input column ox * S (the first pixel's centre tap) of each row
   const float* w;      // tap 0's weights
   const float* bias;
-  float* out;          // output pixel ox
+  float* out;             // output pixel ox
   const float* residual;  // or null
 };
 
@@ -84,7 +84,8 @@ void depthwise_pixels(const DepthwiseArgs& a, const DepthwiseRow& row, int64_t o
     if (p.residual) p.residual += V::width;
   };
   int64_t c = 0;
-  for (; c + V::width <= C; c += V::width, advance()) depthwise_vector<V, A, S, N, Left, Right, false>(p, C, a.ldw, V::width);
+  for (; c + V::width <= C; c += V::width, advance())
+    depthwise_vector<V, A, S, N, Left, Right, false>(p, C, a.ldw, V::width);
   if (c < C) depthwise_vector<V, A, S, N, Left, Right, true>(p, C, a.ldw, C - c);
 }
 

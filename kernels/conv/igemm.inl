@@ -1,6 +1,6 @@
 // The indirect-GEMM convolution kernel (ConvIgemmArgs in conv_kernels.h), written once over a SIMD wrapper
-// V and a register tile of MR output pixels x NV vectors of output channels. Include inside an ISA
-// translation unit's anonymous namespace, after simd_math.inl.
+// V and a register tile of MR output pixels x NV vectors of output channels. Included by the ISA translation
+// units after they define their wrapper; everything here has internal linkage.
 #pragma once
 
 #include <cstdint>
@@ -22,10 +22,10 @@ void igemm_tile(const ConvIgemmArgs& a, const float* const* ind, const float* w,
     const V b = V::load(bias + j * W);
     for (int r = 0; r < MR; ++r) acc[r][j] = b;
   }
-  for (int64_t t = 0; t < a.taps; ++t, ind += MR) {
+  for (int64_t s = 0; s < a.runs; ++s, ind += MR) {
     const float* px[MR];
     for (int r = 0; r < MR; ++r) px[r] = ind[r] == a.zero ? a.zero : ind[r] + a.a_offset;
-    for (int64_t c = 0; c < a.cin; ++c, w += NV * W) {
+    for (int64_t c = 0; c < a.run_length; ++c, w += NV * W) {
       V b[NV];
       for (int j = 0; j < NV; ++j) b[j] = V::load(w + j * W);
       for (int r = 0; r < MR; ++r) {
@@ -55,16 +55,16 @@ void igemm_tile(const ConvIgemmArgs& a, const float* const* ind, const float* w,
   }
 }
 
-// Every tile of the block against every column panel. The tile's input (MR pixels x taps x cin) is the
-// reused operand and stays in L1 while the weight panels stream past it from L2.
+// Every tile of the block against every column panel. The tile's input (MR pixels x runs x run_length) is
+// the reused operand and stays in L1 while the weight panels stream past it from L2.
 template <class V, int MR, int NV, Activation A>
 void igemm_block(const ConvIgemmArgs& a) {
   constexpr int64_t NR = NV * V::width;
   const int64_t panels = (a.cout + NR - 1) / NR;
-  const int64_t panel_stride = a.taps * a.cin * NR;
+  const int64_t panel_stride = a.runs * a.run_length * NR;
   for (int64_t tile = 0; tile < a.tiles; ++tile) {
     const int64_t rows = a.rows - tile * MR < MR ? a.rows - tile * MR : MR;
-    const float* const* ind = a.indirection + tile * a.taps * MR;
+    const float* const* ind = a.indirection + tile * a.runs * MR;
     float* out = a.out + tile * MR * a.ldc;
     const float* residual = a.residual ? a.residual + tile * MR * a.ldr : nullptr;
     for (int64_t p = 0; p < panels; ++p) {

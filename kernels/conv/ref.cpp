@@ -69,13 +69,13 @@ void conv_transpose2x2_f32_ref(int64_t cin, int64_t cout, const float* in, int64
 void conv_igemm_f32_ref_4x8(const ConvIgemmArgs& a) {
   constexpr int64_t MR = 4, NR = 8;
   for (int64_t r = 0; r < a.rows; ++r) {
-    const float* const* ind = a.indirection + (r / MR) * a.taps * MR + r % MR;
+    const float* const* ind = a.indirection + (r / MR) * a.runs * MR + r % MR;
     for (int64_t co = 0; co < a.cout; ++co) {
-      const float* wp = a.weights + (co / NR) * a.taps * a.cin * NR + co % NR;
+      const float* wp = a.weights + (co / NR) * a.runs * a.run_length * NR + co % NR;
       float sum = a.bias[co];
-      for (int64_t t = 0; t < a.taps; ++t) {
-        const float* px = ind[t * MR] == a.zero ? a.zero : ind[t * MR] + a.a_offset;
-        for (int64_t c = 0; c < a.cin; ++c) sum += px[c] * wp[(t * a.cin + c) * NR];
+      for (int64_t s = 0; s < a.runs; ++s) {
+        const float* px = ind[s * MR] == a.zero ? a.zero : ind[s * MR] + a.a_offset;
+        for (int64_t c = 0; c < a.run_length; ++c) sum += px[c] * wp[(s * a.run_length + c) * NR];
       }
       float y = activate(a.activation, sum);
       if (a.residual) y += a.residual[r * a.ldr + co];
