@@ -49,7 +49,8 @@ NpyArray read_npy(const std::string& path) {
   if (major < 1 || major > 3) fail(path, "unsupported .npy version " + std::to_string(major));
   const size_t len_bytes = major == 1 ? 2 : 4, start = 8 + len_bytes;
   size_t header_len = 0;
-  for (size_t i = 0; i < len_bytes; ++i) header_len |= static_cast<size_t>(static_cast<uint8_t>(file[8 + i])) << (8 * i);
+  for (size_t i = 0; i < len_bytes; ++i)
+    header_len |= static_cast<size_t>(static_cast<uint8_t>(file[8 + i])) << (8 * i);
   if (file.size() < start + header_len) fail(path, "truncated header");
   const std::string header = file.substr(start, header_len);
 
@@ -73,7 +74,8 @@ NpyArray read_npy(const std::string& path) {
   }
   const size_t bytes = static_cast<size_t>(a.numel()) * dtype_size(a.dtype);
   if (file.size() - start - header_len != bytes)
-    fail(path, "expected " + std::to_string(bytes) + " data bytes, found " + std::to_string(file.size() - start - header_len));
+    fail(path, "expected " + std::to_string(bytes) + " data bytes, found " +
+                   std::to_string(file.size() - start - header_len));
   a.bytes.assign(file.begin() + static_cast<std::ptrdiff_t>(start + header_len), file.end());
   return a;
 }
@@ -94,7 +96,15 @@ void write_npy(const std::string& path, DType dtype, const std::vector<int64_t>&
   header += '\n';
   std::ofstream f(path, std::ios::binary);
   if (!f) fail(path, "cannot create");
-  const uint8_t preamble[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<uint8_t>(header.size()),
+  const uint8_t preamble[10] = {0x93,
+                                'N',
+                                'U',
+                                'M',
+                                'P',
+                                'Y',
+                                1,
+                                0,
+                                static_cast<uint8_t>(header.size()),
                                 static_cast<uint8_t>(header.size() >> 8)};
   f.write(reinterpret_cast<const char*>(preamble), sizeof(preamble));
   f << header;
@@ -104,7 +114,8 @@ void write_npy(const std::string& path, DType dtype, const std::vector<int64_t>&
 
 Tensor read_npy_tensor(const std::string& path) {
   const NpyArray a = read_npy(path);
-  if (a.shape.size() > static_cast<size_t>(Shape::kMaxRank)) fail(path, "rank above " + std::to_string(Shape::kMaxRank));
+  if (a.shape.size() > static_cast<size_t>(Shape::kMaxRank))
+    fail(path, "rank above " + std::to_string(Shape::kMaxRank));
   const std::vector<int64_t> dims = a.shape.empty() ? std::vector<int64_t>{1} : a.shape;
   Tensor t = Tensor::empty(Shape::of(dims.data(), static_cast<int>(dims.size())), a.dtype);
   std::memcpy(t.raw(), a.bytes.data(), a.bytes.size());

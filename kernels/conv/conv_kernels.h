@@ -22,11 +22,11 @@ struct ConvIgemmArgs {
   const float* weights;             // [ceil(cout / nr)][runs * run_length][nr], zero-padded columns
   const float* bias;                // [ceil(cout / nr) * nr], zero-padded; never null
   int64_t cout;                     // valid output channels
-  Activation activation;
-  float* out;  // row r (pixel r of this block) at out + r * ldc
-  int64_t ldc;
-  const float* residual;  // null, or like out with row stride ldr; added after the activation
-  int64_t ldr;
+  Activation activation;            // on bias + sum, before the residual
+  float* out;                       // row r (pixel r of this block) at out + r * ldc
+  int64_t ldc;                      // floats between output rows
+  const float* residual;            // null, or like out with row stride ldr; added after the activation
+  int64_t ldr;                      // floats between residual rows
 };
 
 void conv_igemm_f32_ref_4x8(const ConvIgemmArgs& args);
@@ -36,16 +36,17 @@ void conv_igemm_f32_avx512_12x32(const ConvIgemmArgs& args);
 // Depthwise 3x3, padding 1, stride 1 or 2, NHWC; computes output rows [row_begin, row_end) of the
 // flattened [batch * out_h] row space.
 struct DepthwiseArgs {
-  const float* in;    // [batch, in_h, in_w, channels]
-  const float* zero;  // >= in_w * channels zeros: the padding rows above and below the image
-  int64_t in_h, in_w, channels, stride;
-  const float* weights;  // [9][ldw], tap = ky * 3 + kx; ldw >= channels rounds up to a whole widest vector
-  int64_t ldw;
-  const float* bias;  // [ldw], zero-padded; never null
-  Activation activation;
-  float* out;  // [batch, out_h, out_w, channels]
-  int64_t out_h, out_w;
-  const float* residual;  // null, or like out
+  const float* in;               // [batch, in_h, in_w, channels]
+  const float* zero;             // >= in_w * channels zeros: the padding rows above and below the image
+  int64_t in_h, in_w, channels;  // input geometry
+  int64_t stride;                // 1 or 2, both ways
+  const float* weights;          // [9][ldw], tap = ky * 3 + kx, zero-padded channels
+  int64_t ldw;                   // >= channels: rounded up to a whole vector of the widest ISA
+  const float* bias;             // [ldw], zero-padded; never null
+  Activation activation;         // on bias + sum, before the residual
+  float* out;                    // [batch, out_h, out_w, channels]
+  int64_t out_h, out_w;          // (in - 1) / stride + 1 each
+  const float* residual;         // null, or like out
 };
 
 void depthwise3x3_f32_ref(const DepthwiseArgs& args, int64_t row_begin, int64_t row_end);

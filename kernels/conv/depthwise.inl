@@ -43,7 +43,8 @@ template <class V, Activation A, int S, int N, bool Left, bool Right, bool Tail>
 [[gnu::always_inline]] inline void depthwise_vector(const DepthwiseCursor& p, int64_t C, int64_t ldw, int64_t n) {
   constexpr int kCols = (N - 1) * S + 3;  // input columns ox * S - 1 + j
   const auto load = [n](const float* q) { return Tail ? V::load(q, n) : V::load(q); };
-  V acc[N];
+  // Two partial sums per pixel (the middle kernel row apart) halve the dependent FMA chain.
+  V acc[N], mid[N];
   const V bias = V::load(p.bias);
   for (int i = 0; i < N; ++i) acc[i] = bias;
   for (int ky = 0; ky < 3; ++ky) {
@@ -53,9 +54,13 @@ template <class V, Activation A, int S, int N, bool Left, bool Right, bool Tail>
     for (int kx = 0; kx < 3; ++kx) {
       if ((kx == 0 && !Left) || (kx == 2 && !Right)) continue;
       const V w = V::load(p.w + (ky * 3 + kx) * ldw);
-      for (int i = 0; i < N; ++i) acc[i] = V::fma(x[i * S + kx], w, acc[i]);
+      for (int i = 0; i < N; ++i) {
+        V& sum = ky == 1 ? mid[i] : acc[i];
+        sum = (ky == 1 && kx == (Left ? 0 : 1)) ? x[i * S + kx] * w : V::fma(x[i * S + kx], w, sum);
+      }
     }
   }
+  for (int i = 0; i < N; ++i) acc[i] = acc[i] + mid[i];
   for (int i = 0; i < N; ++i) acc[i] = activate<A>(acc[i]);  // N independent chains, interleaved
   for (int i = 0; i < N; ++i) {
     V y = acc[i];

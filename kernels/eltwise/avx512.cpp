@@ -11,7 +11,8 @@ void mul_f32_avx512(int64_t n, const float* a, const float* b, float* y) { mul_b
 void scale_add_f32_avx512(int64_t n, const float* a, float alpha, const float* b, float* y) {
   scale_add_body<F16>(n, a, alpha, b, y);
 }
-void add_rows_f32_avx512(int64_t rows, int64_t cols, const float* x, int64_t ldx, const float* v, float* y, int64_t ldy) {
+void add_rows_f32_avx512(int64_t rows, int64_t cols, const float* x, int64_t ldx, const float* v, float* y,
+                         int64_t ldy) {
   add_rows_body<F16>(rows, cols, x, ldx, v, y, ldy);
 }
 

@@ -50,9 +50,8 @@ void scale_add_f32(int64_t n, const float* a, float alpha, const float* b, float
 void add_rows_f32(int64_t rows, int64_t cols, const float* x, int64_t ldx, const float* v, float* y, int64_t ldy) {
   LSAM_PROFILE("add_rows", static_cast<double>(rows * cols), 8.0 * rows * cols + 4.0 * cols);
   auto* kernel = pick_variant(add_rows_f32_ref, add_rows_f32_avx2, add_rows_f32_avx512);
-  parallel_for(rows, std::max<int64_t>(1, kMinChunk / std::max<int64_t>(1, cols)), [&](int64_t b, int64_t e) {
-    kernel(e - b, cols, x + b * ldx, ldx, v, y + b * ldy, ldy);
-  });
+  parallel_for(rows, std::max<int64_t>(1, kMinChunk / std::max<int64_t>(1, cols)),
+               [&](int64_t b, int64_t e) { kernel(e - b, cols, x + b * ldx, ldx, v, y + b * ldy, ldy); });
 }
 
 }  // namespace lsam

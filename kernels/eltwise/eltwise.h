@@ -11,7 +11,8 @@
 
 namespace lsam {
 
-// y = act(x). GELU is the erf form within 1 ulp-ish of exact; SiLU is x / (1 + e^-x).
+// y = act(x). GELU is torch's erf form, x / 2 * (1 + erf(x / sqrt 2)), with erf within 0.54 ulp; SiLU is
+// x / (1 + e^-x) with a ~1 ulp exponential.
 void activation_f32(Activation act, int64_t n, const float* x, float* y);
 
 // y = a + b, y = a * b.
@@ -40,6 +41,7 @@ void activation_f32_avx512(Activation act, int64_t n, const float* x, float* y);
 void add_f32_avx512(int64_t n, const float* a, const float* b, float* y);
 void mul_f32_avx512(int64_t n, const float* a, const float* b, float* y);
 void scale_add_f32_avx512(int64_t n, const float* a, float alpha, const float* b, float* y);
-void add_rows_f32_avx512(int64_t rows, int64_t cols, const float* x, int64_t ldx, const float* v, float* y, int64_t ldy);
+void add_rows_f32_avx512(int64_t rows, int64_t cols, const float* x, int64_t ldx, const float* v, float* y,
+                         int64_t ldy);
 
 }  // namespace lsam

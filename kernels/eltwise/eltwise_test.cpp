@@ -49,8 +49,8 @@ std::vector<float> activation_inputs() {
   std::vector<float> v;
   for (int i = -200000; i <= 200000; ++i) v.push_back(static_cast<float>(i) * 6e-5f);  // [-12, 12]
   const float inf = std::numeric_limits<float>::infinity();
-  for (float x : {0.f, -0.f, 1e-30f, -1e-30f, 5.656854f, -5.656854f, 5.66f, -5.66f, 30.f, -30.f, 87.f, -87.f, 88.5f,
-                  -88.5f, 100.f, -100.f, 1e30f, -1e30f, inf, -inf})
+  for (float x : {0.f,  -0.f,  1e-30f, -1e-30f, 5.656854f, -5.656854f, 5.66f, -5.66f, 30.f, -30.f,
+                  87.f, -87.f, 88.5f,  -88.5f,  100.f,     -100.f,     1e30f, -1e30f, inf,  -inf})
     v.push_back(x);
   return v;
 }
@@ -85,7 +85,8 @@ TEST_CASE("activations: every variant against the scalar reference") {
       int bad = 0;
       for (size_t i = 0; i < x.size(); ++i) {
         const float d = std::fabs(got[i] - ref[i]);
-        const bool ok = std::isnan(ref[i]) ? std::isnan(got[i]) : got[i] == ref[i] || d <= activation_tolerance(act, x[i], ref[i]);
+        const bool ok =
+            std::isnan(ref[i]) ? std::isnan(got[i]) : got[i] == ref[i] || d <= activation_tolerance(act, x[i], ref[i]);
         if (!ok) {
           if (bad++ < 5) MESSAGE("x=", x[i], " ref=", ref[i], " got=", got[i]);
         }

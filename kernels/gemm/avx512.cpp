@@ -1,6 +1,5 @@
-// AVX-512 GEMM kernel: 12 x 32 tile, 24 zmm accumulators + 2 for the B row; the A broadcast folds into the
-// FMA as an embedded {1to16} memory operand. Same body as AVX2 (ukernel.inc), so the AVX2 tests cover its
-// logic on machines without AVX-512.
+// AVX-512 GEMM kernel: 12 x 32 tile, 24 zmm accumulators + 2 for the B row + 1 broadcast = 27 of 32. The
+// body is AVX2's (ukernel.inc), so the AVX2 tests cover its logic on machines without AVX-512.
 // GCC 12 warns that _mm512_undefined_ps() (the pass-through of max/min) "is (maybe) used uninitialized" wherever
 // those intrinsics inline (GCC PR 105593, fixed in 13): silence it for the intrinsics header only.
 #pragma GCC diagnostic push

@@ -1,11 +1,12 @@
 // f32 GEMM with pre-packed weights (the way models call it) beside oneDNN's matmul, at the models' shapes.
 // Compare in one process, interleaved, e.g.
-//   lsam_kernel_bench --benchmark_filter='gemm|dnnl' --benchmark_repetitions=5
+//   lsam_kernel_bench --benchmark_filter='BM_(gemm|dnnl)' --benchmark_repetitions=5
 //     --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 
 #include <array>
 #include <random>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/cpu.h"
@@ -44,34 +45,51 @@ void run_timed(benchmark::State& state, double flops, F body) {
   state.counters["peak%"] = benchmark::Counter(100 * flops * 1e-9 / peak, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-// Args: M, K, N. C[M, N] = A[M, K] * W^T with W[N, K] as PyTorch stores a Linear weight.
-void BM_gemm(benchmark::State& state) {
+// Args: M, K, N. C[M, N] = A[M, K] * W^T with W[N, K] as PyTorch stores a Linear weight; with `bias_gelu`,
+// C = GELU(A * W^T + bias) as in an MLP's first layer.
+void BM_gemm(benchmark::State& state, bool bias_gelu) {
   const int64_t M = state.range(0), K = state.range(1), N = state.range(2);
-  const std::vector<float> A = random_vector(M * K), W = random_vector(N * K);
+  const std::vector<float> A = random_vector(M * K), W = random_vector(N * K), bias = random_vector(N);
   std::vector<float> C(static_cast<size_t>(M * N));
   const PackedB B = PackedB::pack(W.data(), K, N, K, /*transposed=*/true);
-  run_timed(state, 2.0 * M * N * K, [&] { gemm_f32(M, A.data(), K, B, C.data(), N); });
+  GemmEpilogue ep;
+  if (bias_gelu) ep.bias = bias.data(), ep.activation = Activation::gelu;
+  run_timed(state, 2.0 * M * N * K, [&] { gemm_f32(M, A.data(), K, B, C.data(), N, ep); });
 }
 
 #ifdef LSAM_HAVE_DNNL
-// oneDNN's f32 matmul, primitive created and weights reordered to its preferred layout outside the loop.
-void BM_dnnl_matmul(benchmark::State& state) {
+// oneDNN's f32 matmul, primitive created and weights reordered to its preferred layout outside the loop; with
+// `bias_gelu`, bias and an erf-GELU post-op.
+void BM_dnnl_matmul(benchmark::State& state, bool bias_gelu) {
   using dnnl::memory;
   const int64_t M = state.range(0), K = state.range(1), N = state.range(2);
   dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   dnnl::stream stream(engine);
   const memory::desc a_md({M, K}, memory::data_type::f32, memory::format_tag::ab);
   const memory::desc w_any({K, N}, memory::data_type::f32, memory::format_tag::any);
+  const memory::desc bias_md({1, N}, memory::data_type::f32, memory::format_tag::ab);
   const memory::desc c_md({M, N}, memory::data_type::f32, memory::format_tag::ab);
-  const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_md, w_any, c_md), engine);
-  std::vector<float> A = random_vector(M * K), W = random_vector(N * K), C(static_cast<size_t>(M * N));
-  memory a(a_md, engine, A.data()), c(c_md, engine, C.data()), w(pd.weights_desc(), engine);
+  dnnl::primitive_attr attr;
+  if (bias_gelu) {
+    dnnl::post_ops ops;
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_gelu_erf, 0.f, 0.f);
+    attr.set_post_ops(ops);
+  }
+  const dnnl::matmul::desc desc = bias_gelu ? dnnl::matmul::desc(a_md, w_any, bias_md, c_md)
+                                            : dnnl::matmul::desc(a_md, w_any, c_md);
+  const dnnl::matmul::primitive_desc pd(desc, attr, engine);
+  std::vector<float> A = random_vector(M * K), W = random_vector(N * K), bias = random_vector(N);
+  std::vector<float> C(static_cast<size_t>(M * N));
+  memory a(a_md, engine, A.data()), c(c_md, engine, C.data()), b(bias_md, engine, bias.data());
+  memory w(pd.weights_desc(), engine);
   memory w_plain({{K, N}, memory::data_type::f32, memory::format_tag::ba}, engine, W.data());  // W[N, K]
   dnnl::reorder(w_plain, w).execute(stream, w_plain, w);
   dnnl::matmul matmul(pd);
   state.SetLabel(pd.impl_info_str());
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, c}};
+  if (bias_gelu) args[DNNL_ARG_BIAS] = b;
   run_timed(state, 2.0 * M * N * K, [&] {
-    matmul.execute(stream, {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, c}});
+    matmul.execute(stream, args);
     stream.wait();
   });
 }
@@ -91,9 +109,18 @@ void shapes(benchmark::internal::Benchmark* b) {
   b->ArgNames({"M", "K", "N"})->Unit(benchmark::kMillisecond)->MinTime(0.2)->UseRealTime();
 }
 
-BENCHMARK(BM_gemm)->Apply(shapes);
+// MLP first layers with their fused bias + GELU: TinyViT stages 1-3 and ViT-H.
+void mlp_shapes(benchmark::internal::Benchmark* b) {
+  for (auto [M, K, N] : {std::array<int64_t, 3>{16384, 128, 512}, {4096, 160, 640}, {4096, 320, 1280}, {4096, 1280, 5120}})
+    b->Args({M, K, N});
+  b->ArgNames({"M", "K", "N"})->Unit(benchmark::kMillisecond)->MinTime(0.2)->UseRealTime();
+}
+
+BENCHMARK_CAPTURE(BM_gemm, plain, false)->Apply(shapes);
+BENCHMARK_CAPTURE(BM_gemm, bias_gelu, true)->Apply(mlp_shapes);
 #ifdef LSAM_HAVE_DNNL
-BENCHMARK(BM_dnnl_matmul)->Apply(shapes);
+BENCHMARK_CAPTURE(BM_dnnl_matmul, plain, false)->Apply(shapes);
+BENCHMARK_CAPTURE(BM_dnnl_matmul, bias_gelu, true)->Apply(mlp_shapes);
 #endif
 
 }  // namespace

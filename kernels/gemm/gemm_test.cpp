@@ -159,27 +159,24 @@ TEST_CASE("gemm: fused bias, activations and residual, residual aliasing C") {
 // where GELU is near 0); SiLU: 2e-6 relative (exp is ~1 ulp, the division and 1 + exp one more each).
 TEST_CASE("gemm: GELU and SiLU epilogues match erf/exp in double") {
   std::vector<float> x;
-  for (float v = -12.f; v <= 12.f; v += 1.f / 64) x.push_back(v);
+  for (float v = -12.f; v <= 12.f; v += 1.f / 512) x.push_back(v);
   const int64_t M = static_cast<int64_t>(x.size());
   const float one = 1.f;
   for (Isa isa : supported_isas()) {
     const IsaScope scope(isa);
     for (Activation act : {Activation::gelu, Activation::silu}) {
-      INFO(isa_name(isa) << " activation " << static_cast<int>(act));
+      INFO(std::string(isa_name(isa)) << " activation " << static_cast<int>(act));
       std::vector<float> y(x.size());
       GemmEpilogue ep;
       ep.activation = act;
       gemm_f32(M, 1, 1, x.data(), 1, false, &one, 1, false, y.data(), 1, ep);
-      double worst = 0;
       for (size_t i = 0; i < x.size(); ++i) {
         const double v = x[i];
         const double ref = act == Activation::gelu ? 0.5 * v * (1 + std::erf(v / std::sqrt(2.0))) : v / (1 + std::exp(-v));
         const double tol = act == Activation::gelu ? 1e-6 * std::fabs(ref) + 2e-7 * std::fabs(v) : 2e-6 * std::fabs(ref);
         const double err = std::fabs(y[i] - ref);
-        worst = std::max(worst, err / tol);
         if (!(err <= tol)) FAIL_CHECK("x = " << v << ": " << y[i] << ", expected " << ref);
       }
-      MESSAGE(isa_name(isa) << (act == Activation::gelu ? " gelu" : " silu") << ": worst error / tolerance " << worst);
     }
   }
 }
@@ -190,7 +187,7 @@ TEST_CASE("gemm: batched products, across and within threads") {
     for (int64_t batch : {1, 2, 5, 16}) {
       const IsaScope scope(isa);
       const int64_t M = 49, N = 33, K = 32;
-      INFO(isa_name(isa) << " batch " << batch);
+      INFO(std::string(isa_name(isa)) << " batch " << batch);
       // Batch strides larger than one matrix, and q * k^T-like transposed B.
       const int64_t sa = M * K + 7, sb = N * K + 3, sc = M * N + 5;
       const std::vector<float> A = random_vector(static_cast<size_t>(batch * sa), rng);
@@ -206,6 +203,7 @@ TEST_CASE("gemm: batched products, across and within threads") {
                      ep_i);
       }
       gemm_f32_batched(batch, M, N, K, A.data(), K, sa, false, B.data(), K, sb, true, C.data(), N, sc, ep);
+      // K = 32 keeps every rounding error far below 1e-4 (see error_bound).
       for (size_t i = 0; i < C.size(); ++i) REQUIRE(C[i] == doctest::Approx(expected[i]).epsilon(1e-4).scale(1.0));
     }
 }
@@ -218,7 +216,7 @@ TEST_CASE("gemm: deterministic, and independent of the thread count") {
   const std::vector<float> A = random_vector(static_cast<size_t>(M * K), rng);
   const std::vector<float> B = random_vector(static_cast<size_t>(N * K), rng);
   for (Isa isa : supported_isas()) {
-    INFO(isa_name(isa));
+    INFO(std::string(isa_name(isa)));
     const PackedB packed = PackedB::pack(B.data(), K, N, K, true, isa);
     auto run = [&](int threads) {
       const ThreadScope scope(threads);

@@ -5,8 +5,8 @@
 
 namespace lsam {
 
-void layernorm_f32_avx2(int64_t rows, int64_t dim, const float* x, int64_t ldx, const float* gamma,
-                        const float* beta, float eps, float* y, int64_t ldy) {
+void layernorm_f32_avx2(int64_t rows, int64_t dim, const float* x, int64_t ldx, const float* gamma, const float* beta,
+                        float eps, float* y, int64_t ldy) {
   layernorm_rows<F8>(rows, dim, x, ldx, gamma, beta, eps, y, ldy);
 }
 

@@ -18,15 +18,15 @@ void layernorm_f32(int64_t rows, int64_t dim, const float* x, int64_t ldx, const
                    float eps, float* y, int64_t ldy) {
   LSAM_PROFILE("layernorm", 7.0 * rows * dim, 4.0 * (2.0 * rows * dim + 2.0 * dim));
   auto* kernel = pick_variant(layernorm_f32_ref, layernorm_f32_avx2, layernorm_f32_avx512);
-  parallel_for(rows, min_rows(dim), [&](int64_t b, int64_t e) {
-    kernel(e - b, dim, x + b * ldx, ldx, gamma, beta, eps, y + b * ldy, ldy);
-  });
+  parallel_for(rows, min_rows(dim),
+               [&](int64_t b, int64_t e) { kernel(e - b, dim, x + b * ldx, ldx, gamma, beta, eps, y + b * ldy, ldy); });
 }
 
 void softmax_f32(int64_t rows, int64_t dim, const float* x, int64_t ldx, float* y, int64_t ldy) {
   LSAM_PROFILE("softmax", 5.0 * rows * dim, 8.0 * rows * dim);
   auto* kernel = pick_variant(softmax_f32_ref, softmax_f32_avx2, softmax_f32_avx512);
-  parallel_for(rows, min_rows(dim), [&](int64_t b, int64_t e) { kernel(e - b, dim, x + b * ldx, ldx, y + b * ldy, ldy); });
+  parallel_for(rows, min_rows(dim),
+               [&](int64_t b, int64_t e) { kernel(e - b, dim, x + b * ldx, ldx, y + b * ldy, ldy); });
 }
 
 }  // namespace lsam

@@ -20,12 +20,12 @@ void layernorm_f32(int64_t rows, int64_t dim, const float* x, int64_t ldx, const
 // Per row: y = exp(x - max) / sum(exp(x - max)) (torch.softmax(x, -1)). y may alias x (ldy == ldx).
 void softmax_f32(int64_t rows, int64_t dim, const float* x, int64_t ldx, float* y, int64_t ldy);
 
-void layernorm_f32_ref(int64_t rows, int64_t dim, const float* x, int64_t ldx, const float* gamma,
-                       const float* beta, float eps, float* y, int64_t ldy);
-void layernorm_f32_avx2(int64_t rows, int64_t dim, const float* x, int64_t ldx, const float* gamma,
-                        const float* beta, float eps, float* y, int64_t ldy);
-void layernorm_f32_avx512(int64_t rows, int64_t dim, const float* x, int64_t ldx, const float* gamma,
-                          const float* beta, float eps, float* y, int64_t ldy);
+void layernorm_f32_ref(int64_t rows, int64_t dim, const float* x, int64_t ldx, const float* gamma, const float* beta,
+                       float eps, float* y, int64_t ldy);
+void layernorm_f32_avx2(int64_t rows, int64_t dim, const float* x, int64_t ldx, const float* gamma, const float* beta,
+                        float eps, float* y, int64_t ldy);
+void layernorm_f32_avx512(int64_t rows, int64_t dim, const float* x, int64_t ldx, const float* gamma, const float* beta,
+                          float eps, float* y, int64_t ldy);
 
 void softmax_f32_ref(int64_t rows, int64_t dim, const float* x, int64_t ldx, float* y, int64_t ldy);
 void softmax_f32_avx2(int64_t rows, int64_t dim, const float* x, int64_t ldx, float* y, int64_t ldy);

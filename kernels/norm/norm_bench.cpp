@@ -34,7 +34,8 @@ void BM_layernorm(benchmark::State& state) {
   const int64_t rows = state.range(0), dim = state.range(1);
   const std::vector<float> x = random_vector(rows * dim), g = random_vector(dim), b = random_vector(dim);
   std::vector<float> y(x.size());
-  run_timed(state, 8.0 * rows * dim, [&] { layernorm_f32(rows, dim, x.data(), dim, g.data(), b.data(), 1e-5f, y.data(), dim); });
+  run_timed(state, 8.0 * rows * dim,
+            [&] { layernorm_f32(rows, dim, x.data(), dim, g.data(), b.data(), 1e-5f, y.data(), dim); });
 }
 BENCHMARK(BM_layernorm)->ArgsProduct({{4096}, {64, 128, 160, 256, 320, 1280}})->UseRealTime();
 
@@ -55,7 +56,8 @@ void BM_dnnl_layernorm(benchmark::State& state) {
   dnnl::stream stream(engine);
   const memory::desc md({rows, dim}, memory::data_type::f32, memory::format_tag::ab);
   const dnnl::layer_normalization_forward::primitive_desc pd(
-      {dnnl::prop_kind::forward_inference, md, 1e-5f, dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift},
+      {dnnl::prop_kind::forward_inference, md, 1e-5f,
+       dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift},
       engine);
   std::vector<float> x = random_vector(rows * dim), y(x.size()), g = random_vector(dim), b = random_vector(dim);
   memory src(md, engine, x.data()), dst(md, engine, y.data());

@@ -89,7 +89,6 @@ TEST_CASE("layernorm: a constant row normalises to beta") {
   }
 }
 
-
 TEST_CASE("softmax: every variant against the reference") {
   const int64_t rows = 7;
   for (const Variants& v : vector_variants()) {

@@ -5,8 +5,8 @@
 
 namespace lsam {
 
-void layernorm_f32_ref(int64_t rows, int64_t dim, const float* x, int64_t ldx, const float* gamma,
-                       const float* beta, float eps, float* y, int64_t ldy) {
+void layernorm_f32_ref(int64_t rows, int64_t dim, const float* x, int64_t ldx, const float* gamma, const float* beta,
+                       float eps, float* y, int64_t ldy) {
   for (int64_t r = 0; r < rows; ++r) {
     const float* xr = x + r * ldx;
     double mean = 0, var = 0;

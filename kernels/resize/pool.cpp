@@ -22,7 +22,8 @@ void upsample_nearest_f32(const float* x, int64_t n, int64_t h, int64_t w, int64
       float* out = y + r * factor * out_row;
       for (int64_t iw = 0; iw < w; ++iw)
         for (int k = 0; k < factor; ++k) std::memcpy(out + (iw * factor + k) * c, in + iw * c, pixel);
-      for (int k = 1; k < factor; ++k) std::memcpy(out + k * out_row, out, static_cast<size_t>(out_row) * sizeof(float));
+      for (int k = 1; k < factor; ++k)
+        std::memcpy(out + k * out_row, out, static_cast<size_t>(out_row) * sizeof(float));
     }
   });
 }
@@ -34,8 +35,8 @@ void maxpool_f32(const float* x, int64_t n, int64_t h, int64_t w, int64_t c, int
   if (kernel < 1 || stride < 1 || pad < 0 || 2 * pad > kernel || h + 2 * pad < kernel || w + 2 * pad < kernel)
     throw std::invalid_argument("maxpool_f32: kernel " + std::to_string(kernel) + " stride " + std::to_string(stride) +
                                 " pad " + std::to_string(pad) + " on " + std::to_string(h) + "x" + std::to_string(w));
-  const PoolShape s{h, w, c, maxpool_out_size(h, kernel, stride, pad), maxpool_out_size(w, kernel, stride, pad),
-                    kernel, stride, pad};
+  const PoolShape s{
+      h, w, c, maxpool_out_size(h, kernel, stride, pad), maxpool_out_size(w, kernel, stride, pad), kernel, stride, pad};
   LSAM_PROFILE("maxpool", static_cast<double>(n * s.out_h * s.out_w * c) * kernel * kernel,
                4.0 * (n * h * w * c + n * s.out_h * s.out_w * c));
   const auto kernel_fn = pick_variant(maxpool_f32_ref, maxpool_f32_avx2, maxpool_f32_avx512);

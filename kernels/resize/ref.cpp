@@ -10,7 +10,8 @@ void resample_h_f32_ref(const ResampleAxisF32& a, int64_t rows, const float* x, 
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t i = 0; i < a.out; ++i) {
       float acc = x[r * ldx + a.index[i]] * a.weight[i];
-      for (int j = 1; j < a.taps; ++j) acc = std::fma(x[r * ldx + a.index[j * a.out + i]], a.weight[j * a.out + i], acc);
+      for (int j = 1; j < a.taps; ++j)
+        acc = std::fma(x[r * ldx + a.index[j * a.out + i]], a.weight[j * a.out + i], acc);
       y[r * ldy + i] = acc;
     }
 }
@@ -20,7 +21,8 @@ void resample_v_f32_ref(const ResampleAxisF32& a, int64_t begin, int64_t end, in
   for (int64_t i = begin; i < end; ++i)
     for (int64_t c = 0; c < width; ++c) {
       float acc = x[a.index[i] * ldx + c] * a.weight[i];
-      for (int j = 1; j < a.taps; ++j) acc = std::fma(x[a.index[j * a.out + i] * ldx + c], a.weight[j * a.out + i], acc);
+      for (int j = 1; j < a.taps; ++j)
+        acc = std::fma(x[a.index[j * a.out + i] * ldx + c], a.weight[j * a.out + i], acc);
       y[i * ldy + c] = acc;
     }
 }
@@ -37,7 +39,8 @@ void resample_h_u8_ref(const ResampleAxisU8& a, int64_t rows, int64_t, int chann
     for (int64_t i = 0; i < a.out; ++i)
       for (int c = 0; c < channels; ++c) {
         int32_t acc = 1 << (kPilPrecisionBits - 1);
-        for (int j = 0; j < a.count[i]; ++j) acc += x[r * ldx + (a.first[i] + j) * channels + c] * a.coeff[j * a.out + i];
+        for (int j = 0; j < a.count[i]; ++j)
+          acc += x[r * ldx + (a.first[i] + j) * channels + c] * a.coeff[j * a.out + i];
         y[r * ldy + i * channels + c] = clip8(acc);
       }
 }

@@ -67,10 +67,9 @@ AxisTable antialias_axis(int64_t in, int64_t out) {
       t.weight[j * out + i] = triangle(static_cast<float>(x * invscale));
       total += t.weight[j * out + i];
     }
-    for (int64_t j = 0; j < t.taps; ++j) {
+    for (int64_t j = 0; j < t.taps; ++j) {  // unused taps keep weight 0 and repeat the last index
       t.index[j * out + i] = static_cast<int32_t>(first[i] + std::min(j, size[i] - 1));
-      if (j >= size[i]) t.weight[j * out + i] = 0.f;
-      else if (total != 0.f) t.weight[j * out + i] /= total;
+      if (j < size[i] && total != 0.f) t.weight[j * out + i] /= total;
     }
   }
   return t;
@@ -80,7 +79,8 @@ AxisTable antialias_axis(int64_t in, int64_t out) {
 
 void resize_bilinear_f32(const float* x, int64_t channels, int64_t in_h, int64_t in_w, float* y, int64_t out_h,
                          int64_t out_w, bool antialias) {
-  if (channels < 1 || in_h < 1 || in_w < 1 || out_h < 1 || out_w < 1 || std::max({in_h, in_w, out_h, out_w}) > (1 << 30))
+  if (channels < 1 || in_h < 1 || in_w < 1 || out_h < 1 || out_w < 1 ||
+      std::max({in_h, in_w, out_h, out_w}) > (1 << 30))
     throw std::invalid_argument("resize_bilinear_f32: bad sizes " + std::to_string(in_h) + "x" + std::to_string(in_w) +
                                 " -> " + std::to_string(out_h) + "x" + std::to_string(out_w));
   const AxisTable ht = antialias ? antialias_axis(in_w, out_w) : linear_axis(in_w, out_w);
@@ -94,9 +94,8 @@ void resize_bilinear_f32(const float* x, int64_t channels, int64_t in_h, int64_t
   const auto tmp = std::make_unique_for_overwrite<float[]>(static_cast<size_t>(channels * in_h * out_w));
   const int64_t min_rows = std::max<int64_t>(1, 16384 / out_w);  // ~16K outputs per thread at least
 
-  parallel_for(channels * in_h, min_rows, [&](int64_t b, int64_t e) {
-    h_pass(h, e - b, x + b * in_w, in_w, tmp.get() + b * out_w, out_w);
-  });
+  parallel_for(channels * in_h, min_rows,
+               [&](int64_t b, int64_t e) { h_pass(h, e - b, x + b * in_w, in_w, tmp.get() + b * out_w, out_w); });
   parallel_for(channels * out_h, min_rows, [&](int64_t b, int64_t e) {
     while (b < e) {  // a chunk of output rows may span channels
       const int64_t c = b / out_h, stop = std::min(e, (c + 1) * out_h);

@@ -12,10 +12,11 @@
 namespace lsam {
 
 // torch.nn.functional.interpolate(x, (out_h, out_w), mode="bilinear", align_corners=False, antialias=...) on
-// planar x[channels, in_h, in_w] into y[channels, out_h, out_w], within float rounding of torch 1.13 (weights
-// and indices are computed as torch computes them, in float). With antialias the filter is torch's separable
-// triangle of support max(scale, 1) with weights normalised per output pixel; upscaling with antialias is
-// plain bilinear except at the borders.
+// planar x[channels, in_h, in_w] into y[channels, out_h, out_w]. Indices and weights are computed exactly as
+// torch 1.13 computes them; outputs then match to the last bit with antialias and within ~1 ulp without (torch
+// rounds its 2 x 2 sums in another order). With antialias the filter is torch's separable triangle of support
+// max(scale, 1), weights normalised per output pixel; upscaling with antialias is plain bilinear except at the
+// borders.
 void resize_bilinear_f32(const float* x, int64_t channels, int64_t in_h, int64_t in_w, float* y, int64_t out_h,
                          int64_t out_w, bool antialias);
 
@@ -32,8 +33,7 @@ void upsample_nearest_f32(const float* x, int64_t n, int64_t h, int64_t w, int64
 
 // nn.MaxPool2d(kernel, stride, pad) on NHWC x[n, h, w, c] into y[n, maxpool_out_size(h), maxpool_out_size(w), c]
 // (floor mode; padding never wins the max, as torch pads with -inf). pad <= kernel / 2, as torch requires.
-void maxpool_f32(const float* x, int64_t n, int64_t h, int64_t w, int64_t c, int kernel, int stride, int pad,
-                 float* y);
+void maxpool_f32(const float* x, int64_t n, int64_t h, int64_t w, int64_t c, int kernel, int stride, int pad, float* y);
 int64_t maxpool_out_size(int64_t in, int kernel, int stride, int pad);
 
 // ---- Variants (single-threaded; exposed for the tests) ----

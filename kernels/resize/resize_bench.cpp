@@ -48,7 +48,8 @@ BENCHMARK(BM_resize_pil)->Args({1200, 1800, 683, 1024})->Args({2000, 3000, 683, 
 // YOLOv8n at 640: SPPF's 5 x 5 pools on 20 x 20 x 128, the neck's x2 upsample of 20 x 20 x 256.
 void BM_maxpool_sppf(benchmark::State& state) {
   std::vector<float> x(20 * 20 * 128, 1.f), y(x.size());
-  run_timed(state, 8.0 * static_cast<double>(x.size()), [&] { maxpool_f32(x.data(), 1, 20, 20, 128, 5, 1, 2, y.data()); });
+  run_timed(state, 8.0 * static_cast<double>(x.size()),
+            [&] { maxpool_f32(x.data(), 1, 20, 20, 128, 5, 1, 2, y.data()); });
 }
 BENCHMARK(BM_maxpool_sppf)->UseRealTime();
 

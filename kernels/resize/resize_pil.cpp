@@ -34,7 +34,7 @@ struct PilAxis {
 PilAxis pil_axis(int64_t in, int64_t out) {
   const double scale = static_cast<double>(in) / static_cast<double>(out);
   const double filterscale = std::max(scale, 1.0), support = filterscale;  // bilinear's support is 1
-  const double inv_filterscale = 1.0 / filterscale;  // multiplied by, not divided by, as PIL does
+  const double inv_filterscale = 1.0 / filterscale;                        // multiplied by, not divided by, as PIL does
   PilAxis a{static_cast<int>(std::ceil(support)) * 2 + 1, std::vector<int32_t>(static_cast<size_t>(out)),
             std::vector<int32_t>(static_cast<size_t>(out)), std::vector<int32_t>()};
   a.coeff.assign(static_cast<size_t>(a.taps * out), 0);
@@ -66,9 +66,9 @@ void resize_u8_pil_bilinear(const uint8_t* x, int64_t in_h, int64_t in_w, int ch
                             int64_t out_w) {
   if (channels < 1 || channels > 4 || in_h < 1 || in_w < 1 || out_h < 1 || out_w < 1 ||
       std::max({in_h, in_w, out_h, out_w}) > (1 << 24))
-    throw std::invalid_argument("resize_u8_pil_bilinear: bad shape " + std::to_string(in_h) + "x" + std::to_string(in_w) +
-                                "x" + std::to_string(channels) + " -> " + std::to_string(out_h) + "x" +
-                                std::to_string(out_w));
+    throw std::invalid_argument("resize_u8_pil_bilinear: bad shape " + std::to_string(in_h) + "x" +
+                                std::to_string(in_w) + "x" + std::to_string(channels) + " -> " + std::to_string(out_h) +
+                                "x" + std::to_string(out_w));
   const int64_t in_row = in_w * channels, out_row = out_w * channels;
   const bool horizontal = out_w != in_w, vertical = out_h != in_h;
   if (!horizontal && !vertical) {
@@ -81,8 +81,9 @@ void resize_u8_pil_bilinear(const uint8_t* x, int64_t in_h, int64_t in_w, int ch
   const int64_t row0 = vertical ? va.first.front() : 0;
   const int64_t rows = vertical ? va.first.back() + va.count.back() - row0 : in_h;
   for (int32_t& f : va.first) f -= static_cast<int32_t>(row0);
-  LSAM_PROFILE("resize_pil", 2.0 * ((horizontal ? rows * out_row * ha.taps : 0) + (vertical ? out_h * out_row * va.taps : 0)),
-               static_cast<double>(in_h * in_row + (horizontal && vertical ? 2 * rows * out_row : 0) + out_h * out_row));
+  LSAM_PROFILE(
+      "resize_pil", 2.0 * ((horizontal ? rows * out_row * ha.taps : 0) + (vertical ? out_h * out_row * va.taps : 0)),
+      static_cast<double>(in_h * in_row + (horizontal && vertical ? 2 * rows * out_row : 0) + out_h * out_row));
 
   const uint8_t* mid = x + row0 * in_row;
   int64_t mid_row = in_row;

@@ -34,8 +34,8 @@ std::vector<Variants> vector_variants() {
     v.push_back({Isa::avx2, resample_h_f32_avx2, resample_v_f32_avx2, resample_h_u8_avx2, resample_v_u8_avx2,
                  maxpool_f32_avx2});
   if (isa_supported(Isa::avx512))
-    v.push_back({Isa::avx512, resample_h_f32_avx512, resample_v_f32_avx512, resample_h_u8_avx512,
-                 resample_v_u8_avx512, maxpool_f32_avx512});
+    v.push_back({Isa::avx512, resample_h_f32_avx512, resample_v_f32_avx512, resample_h_u8_avx512, resample_v_u8_avx512,
+                 maxpool_f32_avx512});
   return v;
 }
 
@@ -91,7 +91,8 @@ TEST_CASE("float resampling passes: every variant against the reference") {
   for (const Variants& v : vector_variants()) {
     for (int64_t out : kSizes) {
       for (int taps : {1, 2, 5}) {
-        const std::string what = std::string(isa_name(v.isa)) + " out " + std::to_string(out) + " taps " + std::to_string(taps);
+        const std::string what =
+            std::string(isa_name(v.isa)) + " out " + std::to_string(out) + " taps " + std::to_string(taps);
         INFO(what);
         const int64_t in = 37, rows = 3, ld = out + 2;
         const F32Table h(in, out, taps, static_cast<unsigned>(out * 7 + taps));
@@ -154,8 +155,14 @@ TEST_CASE("maxpool: every variant against the reference") {
                                  std::to_string(p.kernel) + " stride " + std::to_string(p.stride);
         INFO(what);
         const int64_t n = 2, h = 7, w = 6;
-        const PoolShape s{h, w, c, maxpool_out_size(h, p.kernel, p.stride, p.pad),
-                          maxpool_out_size(w, p.kernel, p.stride, p.pad), p.kernel, p.stride, p.pad};
+        const PoolShape s{h,
+                          w,
+                          c,
+                          maxpool_out_size(h, p.kernel, p.stride, p.pad),
+                          maxpool_out_size(w, p.kernel, p.stride, p.pad),
+                          p.kernel,
+                          p.stride,
+                          p.pad};
         const std::vector<float> x = random_floats(n * h * w * c, static_cast<unsigned>(c));
         std::vector<float> ref(static_cast<size_t>(n * s.out_h * s.out_w * c) + 1, -9.f), got = ref;
         maxpool_f32_ref(s, 0, n * s.out_h, x.data(), ref.data());
@@ -231,5 +238,6 @@ TEST_CASE("resize semantics that need no torch") {
   for (int i = 0; i < 64; ++i) ramp[i] = static_cast<float>(i);
   maxpool_f32(ramp.data(), 1, 8, 8, 1, 5, 1, 2, pooled.data());
   for (int64_t oh = 0; oh < 8; ++oh)
-    for (int64_t ow = 0; ow < 8; ++ow) CHECK(pooled[oh * 8 + ow] == std::min<int64_t>(oh + 2, 7) * 8 + std::min<int64_t>(ow + 2, 7));
+    for (int64_t ow = 0; ow < 8; ++ow)
+      CHECK(pooled[oh * 8 + ow] == std::min<int64_t>(oh + 2, 7) * 8 + std::min<int64_t>(ow + 2, 7));
 }

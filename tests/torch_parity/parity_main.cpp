@@ -50,8 +50,11 @@ double max_scaled_diff(const std::vector<float>& ours, const std::vector<float>&
   if (ours.size() != ref.size()) return INFINITY;
   double worst = 0;
   for (size_t i = 0; i < ref.size(); ++i) {
-    const double d = std::fabs(static_cast<double>(ours[i]) - ref[i]) / std::max(1.0, std::fabs(static_cast<double>(ref[i])));
-    worst = std::max(worst, std::isnan(d) && !(std::isnan(ours[i]) && std::isnan(ref[i])) ? INFINITY : std::isnan(d) ? 0 : d);
+    const double d =
+        std::fabs(static_cast<double>(ours[i]) - ref[i]) / std::max(1.0, std::fabs(static_cast<double>(ref[i])));
+    worst = std::max(worst, std::isnan(d) && !(std::isnan(ours[i]) && std::isnan(ref[i])) ? INFINITY
+                            : std::isnan(d)                                               ? 0
+                                                                                          : d);
   }
   return worst;
 }
@@ -168,11 +171,16 @@ int main(int argc, char** argv) {
     for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512}) {
       if (!isa_supported(isa)) continue;
       set_active_isa(isa);
-      if (c.op == "layernorm" || c.op == "layernorm2d") check_layernorm(c, isa, c.op == "layernorm2d");
-      else if (c.op == "softmax") check_softmax(c, isa);
-      else if (c.op == "activation") check_activation(c, isa);
-      else if (c.op == "bilinear") check_bilinear(c, isa);
-      else if (c.op == "pil") check_pil(c, isa);
+      if (c.op == "layernorm" || c.op == "layernorm2d")
+        check_layernorm(c, isa, c.op == "layernorm2d");
+      else if (c.op == "softmax")
+        check_softmax(c, isa);
+      else if (c.op == "activation")
+        check_activation(c, isa);
+      else if (c.op == "bilinear")
+        check_bilinear(c, isa);
+      else if (c.op == "pil")
+        check_pil(c, isa);
       else {
         std::printf("FAIL unknown op %s\n", c.op.c_str());
         ++g_failures;
