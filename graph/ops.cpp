@@ -39,13 +39,19 @@ Tensor Linear::operator()(const Tensor& x, Activation act, const Tensor* residua
   GemmEpilogue ep;
   ep.bias = bias.defined() ? bias.data<float>() : nullptr;
   ep.activation = act;
+  const int64_t rows = xc.numel() / in;
+  int64_t block = rows;  // rows per GEMM: all, or one repetition of a shared residual
+  Tensor r;
   if (residual) {
-    residual->expect(y.shape(), DType::f32, "linear residual");
-    if (!residual->is_contiguous()) throw std::invalid_argument("linear residual must be contiguous");
-    ep.residual = residual->data<float>();
+    r = residual->contiguous();
+    if (r.dim(-1) != out || r.numel() == 0 || y.numel() % r.numel() != 0)
+      throw std::invalid_argument("linear residual " + r.describe() + " does not fit output " + y.describe());
+    block = r.numel() / out;
+    ep.residual = r.data<float>();
     ep.ldr = out;
   }
-  gemm_f32(xc.numel() / in, xc.data<float>(), in, weight, y.data<float>(), out, ep);
+  for (int64_t row = 0; row < rows; row += block)
+    gemm_f32(block, xc.data<float>() + row * in, in, weight, y.data<float>() + row * out, out, ep);
   return y;
 }
 

@@ -27,7 +27,8 @@ struct Linear {
 
   // prefix.weight [out, in] and prefix.bias [out].
   static Linear load(const WeightStore& w, const std::string& prefix, int64_t in, int64_t out, bool has_bias = true);
-  // act(x W^T + b) + residual, over the last dim of x; residual has the output's shape.
+  // act(x W^T + b) + residual, over the last dim of x; residual has the output's shape or repeats over
+  // its leading dims (a [1, L, out] residual shared by a batch of [B, L, out]).
   Tensor operator()(const Tensor& x, Activation act = Activation::none, const Tensor* residual = nullptr) const;
 };
 

@@ -69,12 +69,16 @@ Tensor SamMaskDecoder::Mlp::operator()(const Tensor& x) const {
 
 Tensor SamMaskDecoder::Attention::operator()(const Tensor& queries, const Tensor& keys, const Tensor& values,
                                              const Tensor* residual) const {
-  const int64_t B = queries.dim(0), Lq = queries.dim(1), Lk = keys.dim(1);
-  Tensor qp = q(queries), kp = k(keys), vp = v(values);
-  const int64_t inner = qp.dim(-1), head_dim = inner / heads;
-  Tensor mixed = Tensor::empty({B, Lq, inner});
+  return attend(q(queries), k(keys), v(values), std::max(queries.dim(0), keys.dim(0)), residual);
+}
+
+Tensor SamMaskDecoder::Attention::attend(const Tensor& qp, const Tensor& kp, const Tensor& vp, int64_t batch,
+                                         const Tensor* residual) const {
+  const int64_t Lq = qp.dim(1), Lk = kp.dim(1), inner = qp.dim(2), head_dim = inner / heads;
+  auto batch_stride = [&](const Tensor& t) { return t.dim(0) == 1 ? 0 : t.dim(1) * inner; };  // 0: shared
+  Tensor mixed = Tensor::empty({batch, Lq, inner});
   AttentionArgs a;
-  a.batch = B;
+  a.batch = batch;
   a.heads = heads;
   a.q_len = Lq;
   a.kv_len = Lk;
@@ -83,8 +87,9 @@ Tensor SamMaskDecoder::Attention::operator()(const Tensor& queries, const Tensor
   a.q = qp.data<float>();
   a.k = kp.data<float>();
   a.v = vp.data<float>();
-  a.q_batch_stride = Lq * inner;
-  a.k_batch_stride = a.v_batch_stride = Lk * inner;
+  a.q_batch_stride = batch_stride(qp);
+  a.k_batch_stride = batch_stride(kp);
+  a.v_batch_stride = batch_stride(vp);
   a.q_head_stride = a.k_head_stride = a.v_head_stride = a.out_head_stride = head_dim;
   a.q_row_stride = a.k_row_stride = a.v_row_stride = a.out_row_stride = inner;
   a.out = mixed.data<float>();
@@ -93,13 +98,25 @@ Tensor SamMaskDecoder::Attention::operator()(const Tensor& queries, const Tensor
   return out(mixed, Activation::none, residual);
 }
 
+SamImageCache SamMaskDecoder::prepare(const Tensor& image, const Tensor& pe, const Tensor& no_mask_dense) const {
+  const int64_t HW = image.dim(0) * image.dim(1);
+  const Layer& first = layers_.front();
+  SamImageCache c;
+  c.keys = add(no_mask_dense.reshape({1, HW, dim_}), image.reshape({1, HW, dim_}));
+  const Tensor k = add(c.keys, pe.reshape({1, HW, dim_}));
+  c.t2i_k = first.token_to_image.k(k);
+  c.t2i_v = first.token_to_image.v(c.keys);
+  c.i2t_q = first.image_to_token.q(k);
+  return c;
+}
+
 SamDecoderOutput SamMaskDecoder::forward(const Tensor& image, const Tensor& pe, const Tensor& sparse,
-                                         const Tensor& dense, bool multimask) const {
+                                         const Tensor& dense, bool multimask, const SamImageCache* cache) const {
   const int64_t B = sparse.dim(0), n_sparse = sparse.dim(1);
   const int64_t grid = image.dim(0), HW = grid * grid, T = 1 + mask_tokens_ + n_sparse;
   image.expect({grid, grid, dim_}, DType::f32, "image embedding");
   pe.expect({grid, grid, dim_}, DType::f32, "image positional encoding");
-  dense.expect({B, grid, grid, dim_}, DType::f32, "dense prompt embedding");
+  if (!cache) dense.expect({B, grid, grid, dim_}, DType::f32, "dense prompt embedding");
 
   // Prompt tokens: output tokens then the sparse embeddings, per batch entry.
   Tensor tokens = Tensor::empty({B, T, dim_});
@@ -109,9 +126,9 @@ SamDecoderOutput SamMaskDecoder::forward(const Tensor& image, const Tensor& pe, 
     std::memcpy(dst + (1 + mask_tokens_) * dim_, sparse.data<float>() + b * n_sparse * dim_,
                 static_cast<size_t>(n_sparse * dim_) * sizeof(float));
   }
-  // Image tokens (+ dense prompt) and their positional encoding; both broadcast over the batch.
+  // Image tokens (+ dense prompt) and their positional encoding; a leading 1 is shared by the batch.
   const Tensor key_pe = pe.reshape({1, HW, dim_});
-  Tensor keys = add(dense.reshape({B, HW, dim_}), image.reshape({1, HW, dim_}));
+  Tensor keys = cache ? cache->keys : add(dense.reshape({B, HW, dim_}), image.reshape({1, HW, dim_}));
 
   // Two-way transformer.
   const Tensor& query_pe = tokens;
@@ -124,12 +141,16 @@ SamDecoderOutput SamMaskDecoder::forward(const Tensor& image, const Tensor& pe, 
       queries = l.self_attn(q, q, queries, &queries);
     }
     l.norm1.apply_inplace(queries);
-    Tensor k = add(keys, key_pe);
-    queries = l.token_to_image(add(queries, query_pe), k, keys, &queries);
+    const bool cached = cache && &l == &layers_.front();  // image-side projections precomputed
+    Tensor k = cached ? Tensor() : add(keys, key_pe);
+    const Tensor qp = l.token_to_image.q(add(queries, query_pe));
+    queries = cached ? l.token_to_image.attend(qp, cache->t2i_k, cache->t2i_v, B, &queries)
+                     : l.token_to_image.attend(qp, l.token_to_image.k(k), l.token_to_image.v(keys), B, &queries);
     l.norm2.apply_inplace(queries);
     queries = l.mlp2(l.mlp1(queries, Activation::relu), Activation::none, &queries);
     l.norm3.apply_inplace(queries);
-    keys = l.image_to_token(k, add(queries, query_pe), queries, &keys);
+    const Tensor kp = l.image_to_token.k(add(queries, query_pe)), vp = l.image_to_token.v(queries);
+    keys = l.image_to_token.attend(cached ? cache->i2t_q : l.image_to_token.q(k), kp, vp, B, &keys);
     l.norm4.apply_inplace(keys);
   }
   queries = final_attn_(add(queries, query_pe), add(keys, key_pe), keys, &queries);

@@ -9,6 +9,14 @@
 
 namespace lsam::graph {
 
+// Layer 0's image-side projections for prompts without a mask input. The dense prompt is then the learned
+// "no mask" embedding, so these depend on the image alone: a predictor computes them once per image and
+// every mask-free prompt shares them (a quarter of the decoder's FLOPs per prompt).
+struct SamImageCache {
+  Tensor keys;                // [1, HW, dim]: image embedding + no-mask embedding
+  Tensor t2i_k, t2i_v, i2t_q;  // [1, HW, inner]
+};
+
 struct SamDecoderOutput {
   Tensor low_res_logits;  // [batch, masks, 4*grid, 4*grid]
   Tensor iou;             // [batch, masks]
@@ -20,9 +28,12 @@ class SamMaskDecoder {
                  int64_t depth = 2, int64_t mask_tokens = 4);
 
   // image: NHWC [grid, grid, dim] (shared by the batch); pe: NHWC [grid, grid, dim];
-  // sparse: [batch, n, dim]; dense: [batch, grid, grid, dim].
+  // sparse: [batch, n, dim]; dense: [batch, grid, grid, dim], or undefined with `cache` (no mask inputs).
   SamDecoderOutput forward(const Tensor& image, const Tensor& pe, const Tensor& sparse, const Tensor& dense,
-                           bool multimask) const;
+                           bool multimask, const SamImageCache* cache = nullptr) const;
+
+  // no_mask_dense: NHWC [grid, grid, dim], the prompt encoder's dense embedding without a mask.
+  SamImageCache prepare(const Tensor& image, const Tensor& pe, const Tensor& no_mask_dense) const;
 
  private:
   // SAM's Attention: projections to an internal width (dim / downsample), heads, output projection.
@@ -32,6 +43,9 @@ class SamMaskDecoder {
     // queries [B, Lq, dim], keys [B, Lk, dim], values [B, Lk, dim] -> [B, Lq, dim] (+ residual)
     Tensor operator()(const Tensor& queries, const Tensor& keys, const Tensor& values,
                       const Tensor* residual) const;
+    // The same from projected operands [B or 1, L, inner]; a leading 1 is shared by the whole batch, as
+    // may be the residual.
+    Tensor attend(const Tensor& qp, const Tensor& kp, const Tensor& vp, int64_t batch, const Tensor* residual) const;
   };
   struct Layer {
     Attention self_attn, token_to_image, image_to_token;

@@ -71,6 +71,7 @@ void SamPredictor::set_image(const uint8_t* rgb, int64_t height, int64_t width) 
     ArenaScope scope(encoder_arena_);
     embedding_ = model_->encoder().forward(x).clone();
   }
+  image_cache_.reset();
   orig_h_ = height;
   orig_w_ = width;
   const auto input = resize_longest_side(height, width, model_->image_size());
@@ -132,6 +133,16 @@ Tensor SamPredictor::postprocess(const Tensor& low_res) const {
   return masks;
 }
 
+const SamImageCache& SamPredictor::image_cache() const {
+  if (!image_cache_) {  // outside any arena: it lives as long as the image
+    const SamPromptEncoder& pe = model_->prompt_encoder();
+    const int64_t grid = embedding_.dim(1), dim = embedding_.dim(3);
+    image_cache_ = model_->mask_decoder().prepare(embedding_.reshape({grid, grid, dim}), pe.dense_pe(),
+                                                  pe.dense(SamPrompt{}));
+  }
+  return *image_cache_;
+}
+
 Prediction SamPredictor::predict(const Prompt& prompt) const { return predict_batch({prompt}).front(); }
 
 std::vector<Prediction> SamPredictor::predict_batch(const std::vector<Prompt>& prompts) const {
@@ -148,20 +159,24 @@ std::vector<Prediction> SamPredictor::predict_batch(const std::vector<Prompt>& p
   const int64_t grid = embedding_.dim(1), dim = embedding_.dim(3);
   for (const auto& [key, members] : groups) {
     const auto B = static_cast<int64_t>(members.size());
+    const bool has_mask = std::get<2>(key);
+    const SamImageCache* cache = has_mask ? nullptr : &image_cache();
     SamDecoderOutput out;
     {
       ArenaScope scope(decoder_arena_);
-      Tensor sparse, dense = Tensor::empty({B, grid, grid, dim});
+      Tensor sparse, dense = has_mask ? Tensor::empty({B, grid, grid, dim}) : Tensor();
       for (int64_t b = 0; b < B; ++b) {
         const SamPrompt m = to_model_frame(prompts[members[static_cast<size_t>(b)]]);
         const Tensor s = pe.sparse(m);
         if (!sparse.defined()) sparse = Tensor::empty({B, s.dim(0), dim});
         std::memcpy(sparse.data<float>() + b * s.numel(), s.data<float>(), s.nbytes());
-        const Tensor d = pe.dense(m);
-        std::memcpy(dense.data<float>() + b * d.numel(), d.data<float>(), d.nbytes());
+        if (has_mask) {
+          const Tensor d = pe.dense(m);
+          std::memcpy(dense.data<float>() + b * d.numel(), d.data<float>(), d.nbytes());
+        }
       }
       const SamDecoderOutput o = model_->mask_decoder().forward(embedding_.reshape({grid, grid, dim}), pe.dense_pe(),
-                                                                 sparse, dense, std::get<3>(key));
+                                                                 sparse, dense, std::get<3>(key), cache);
       out = {o.low_res_logits.clone(), o.iou.clone()};
     }
     const int64_t count = out.iou.dim(1), low = out.low_res_logits.dim(-1);
@@ -222,6 +237,7 @@ void SamPredictor::load_embedding(const std::string& path) {
   if (!f) throw std::runtime_error(path + ": truncated embedding file");
   if (sum != fnv1a(e.raw(), e.nbytes())) throw std::runtime_error(path + ": checksum mismatch");
   embedding_ = e;
+  image_cache_.reset();
   orig_h_ = header[0];
   orig_w_ = header[1];
   input_h_ = header[2];

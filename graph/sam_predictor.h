@@ -86,8 +86,11 @@ class SamPredictor {
  private:
   void check_prompt(const Prompt& p) const;
 
+  const SamImageCache& image_cache() const;
+
   std::shared_ptr<const MobileSam> model_;
   Tensor embedding_;
+  mutable std::optional<SamImageCache> image_cache_;  // built on the first mask-free prompt of an image
   int64_t orig_h_ = 0, orig_w_ = 0, input_h_ = 0, input_w_ = 0;
   mutable Arena encoder_arena_, decoder_arena_;
   mutable SamTimings timings_;

@@ -16,8 +16,10 @@ namespace lsam {
 namespace {
 
 // Output pixels computed together: independent FMA chains hide the FMA latency, and each weight and input
-// vector is loaded once for all of them. 4 accumulators + up to 9 inputs + a weight fit AVX2's 16 registers.
-constexpr int kDepthwisePixels = 4;
+// vector is loaded once for all of them. With two partial sums per pixel, (N - 1) * S + 3 input columns and
+// a weight, stride 1 takes 15 of AVX2's 16 registers at N = 4, stride 2 takes 14 at N = 3.
+template <int S>
+constexpr int kDepthwisePixels = S == 1 ? 4 : 3;
 
 struct DepthwiseRow {
   const float* in[3];  // input rows oy * stride - 1 + ky, or the zero row
@@ -46,7 +48,10 @@ template <class V, Activation A, int S, int N, bool Left, bool Right, bool Tail>
   // Two partial sums per pixel (the middle kernel row apart) halve the dependent FMA chain.
   V acc[N], mid[N];
   const V bias = V::load(p.bias);
-  for (int i = 0; i < N; ++i) acc[i] = bias;
+  for (int i = 0; i < N; ++i) {
+    acc[i] = bias;
+    mid[i] = V::set(0.0f);
+  }
   for (int ky = 0; ky < 3; ++ky) {
     V x[kCols];
     for (int j = 0; j < kCols; ++j)
@@ -56,7 +61,7 @@ template <class V, Activation A, int S, int N, bool Left, bool Right, bool Tail>
       const V w = V::load(p.w + (ky * 3 + kx) * ldw);
       for (int i = 0; i < N; ++i) {
         V& sum = ky == 1 ? mid[i] : acc[i];
-        sum = (ky == 1 && kx == (Left ? 0 : 1)) ? x[i * S + kx] * w : V::fma(x[i * S + kx], w, sum);
+        sum = V::fma(x[i * S + kx], w, sum);
       }
     }
   }
@@ -115,8 +120,8 @@ void depthwise_rows(const DepthwiseArgs& a, int64_t row_begin, int64_t row_end) 
       depthwise_pixels<V, A, S, 1, false, false>(a, row, 0);
     }
     int64_t ox = 1;
-    for (; ox + kDepthwisePixels <= end; ox += kDepthwisePixels)
-      depthwise_pixels<V, A, S, kDepthwisePixels, true, true>(a, row, ox);
+    for (; ox + kDepthwisePixels<S> <= end; ox += kDepthwisePixels<S>)
+      depthwise_pixels<V, A, S, kDepthwisePixels<S>, true, true>(a, row, ox);
     for (; ox < end; ++ox) depthwise_pixels<V, A, S, 1, true, true>(a, row, ox);
     for (; ox < a.out_w; ++ox) depthwise_pixels<V, A, S, 1, true, false>(a, row, ox);
   }

@@ -2,11 +2,15 @@
 // body is AVX2's (ukernel.inc), so the AVX2 tests cover its logic on machines without AVX-512.
 // GCC 12 warns that _mm512_undefined_ps() (the pass-through of max/min) "is (maybe) used uninitialized" wherever
 // those intrinsics inline (GCC PR 105593, fixed in 13): silence it for the intrinsics header only.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 #pragma GCC diagnostic pop
+#else
+#include <immintrin.h>
+#endif
 
 #include <cstdint>
 

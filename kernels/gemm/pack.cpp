@@ -1,6 +1,7 @@
 #include "kernels/gemm/pack.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "engine/memory.h"
 #include "engine/threads.h"
@@ -15,23 +16,71 @@ KBlocks k_blocks(int64_t K, int64_t kc) {
 
 int64_t packed_b_floats(int64_t K, int64_t N, int nr) { return K * ((N + nr - 1) / nr * nr); }
 
+namespace {
+
+using Float4 = float __attribute__((vector_size(16)));
+
+Float4 load4(const float* p) {
+  Float4 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+void store4(float* p, Float4 v) { std::memcpy(p, &v, sizeof v); }
+
+// dst[q][i] = src[i][q] for a 4 x 4 block, in registers (shuffles any x86-64 has in SSE2).
+void transpose4x4(const float* src, int64_t lds, float* dst, int64_t ldd) {
+  const Float4 r0 = load4(src), r1 = load4(src + lds), r2 = load4(src + 2 * lds), r3 = load4(src + 3 * lds);
+  const Float4 t0 = __builtin_shufflevector(r0, r1, 0, 4, 1, 5), t1 = __builtin_shufflevector(r0, r1, 2, 6, 3, 7);
+  const Float4 t2 = __builtin_shufflevector(r2, r3, 0, 4, 1, 5), t3 = __builtin_shufflevector(r2, r3, 2, 6, 3, 7);
+  store4(dst, __builtin_shufflevector(t0, t2, 0, 1, 4, 5));
+  store4(dst + ldd, __builtin_shufflevector(t0, t2, 2, 3, 6, 7));
+  store4(dst + 2 * ldd, __builtin_shufflevector(t1, t3, 0, 1, 4, 5));
+  store4(dst + 3 * ldd, __builtin_shufflevector(t1, t3, 2, 3, 6, 7));
+}
+
+// One panel of one K block from W[N][K]: panel column c is the run W[j0 + c][k0 .. k0 + depth).
+void pack_transposed_panel(float* d, const float* w, int64_t ldw, int64_t depth, int64_t width, int64_t nr) {
+  int64_t c = 0;
+  for (; c + 4 <= width; c += 4) {
+    int64_t p = 0;
+    for (; p + 4 <= depth; p += 4) transpose4x4(w + c * ldw + p, ldw, d + p * nr + c, nr);
+    for (; p < depth; ++p)
+      for (int64_t i = 0; i < 4; ++i) d[p * nr + c + i] = w[(c + i) * ldw + p];
+  }
+  for (; c < width; ++c)
+    for (int64_t p = 0; p < depth; ++p) d[p * nr + c] = w[c * ldw + p];
+}
+
+}  // namespace
+
 void pack_b_panels(float* dst, const float* b, int64_t K, int64_t N, int64_t ldb, bool transposed,
                    const GemmConfig& cfg, int threads) {
   const int64_t nr = cfg.nr, npanels = (N + nr - 1) / nr;
   const KBlocks kb = k_blocks(K, cfg.kc);
-  const int64_t jobs = kb.count * npanels;
+  // Jobs of a K block and a run of panels; within one, B[K][N] is read a row segment at a time (sequential,
+  // where a panel at a time would touch `depth` pages per 64 bytes copied), W[N][K] a panel at a time.
+  const int64_t panels_per_job = transposed ? 1 : std::max<int64_t>(1, 4096 / nr);
+  const int64_t runs = (npanels + panels_per_job - 1) / panels_per_job, jobs = kb.count * runs;
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && K * N > (1 << 16))
   for (int64_t job = 0; job < jobs; ++job) {
-    const int64_t k0 = job / npanels * kb.size, depth = std::min(kb.size, K - k0);
-    const int64_t j0 = job % npanels * nr, width = std::min(nr, N - j0);
-    float* d = dst + k0 * npanels * nr + j0 * depth;
-    if (width < nr) std::fill(d, d + depth * nr, 0.f);
-    if (transposed) {  // column c of the panel is a contiguous run of W's row j0 + c
-      for (int64_t c = 0; c < width; ++c)
-        for (int64_t p = 0; p < depth; ++p) d[p * nr + c] = b[(j0 + c) * ldb + k0 + p];
-    } else {
-      for (int64_t p = 0; p < depth; ++p) std::copy_n(b + (k0 + p) * ldb + j0, width, d + p * nr);
+    const int64_t k0 = job / runs * kb.size, depth = std::min(kb.size, K - k0);
+    const int64_t first = job % runs * panels_per_job, last = std::min(npanels, first + panels_per_job);
+    float* block = dst + k0 * npanels * nr;
+    for (int64_t panel = first; panel < last; ++panel) {
+      const int64_t j0 = panel * nr, width = std::min(nr, N - j0);
+      float* d = block + j0 * depth;
+      if (width < nr) std::fill(d, d + depth * nr, 0.f);
+      if (transposed) pack_transposed_panel(d, b + j0 * ldb + k0, ldb, depth, width, nr);
     }
+    if (!transposed)
+      for (int64_t p = 0; p < depth; ++p) {
+        const float* row = b + (k0 + p) * ldb;
+        for (int64_t panel = first; panel < last; ++panel) {
+          const int64_t j0 = panel * nr;
+          std::copy_n(row + j0, std::min(nr, N - j0), block + j0 * depth + p * nr);
+        }
+      }
   }
 }
 
