@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
     point.multimask = true;  // as the PyTorch side times it
     predictor.predict(point);
     const double rss_mb = peak_rss_mb();
+    const double arena_mb = static_cast<double>(predictor.encoder_arena_bytes()) / (1 << 20);
 
     std::vector<double> encode, decode, decode_batch;
     for (int r = 0; r < runs; ++r)
@@ -93,9 +94,9 @@ int main(int argc, char** argv) {
       std::printf(
           "{\"isa\":\"%s\",\"threads\":%d,\"load_ms\":%.3f,\"encoder_ms\":%.3f,\"decoder_ms\":%.3f,"
           "\"decoder_batch%d_ms_per_prompt\":%.3f,\"encoder_gflop\":%.3f,\"encoder_gflops\":%.2f,\"peak_gflops\":%.2f,"
-          "\"peak_rss_mb\":%.1f}\n",
+          "\"peak_rss_mb\":%.1f,\"encoder_arena_mb\":%.1f}\n",
           isa_name(active_isa()), num_threads(), loaded.load_ms, enc_ms, median(decode), batch, median(decode_batch),
-          flops * 1e-9, enc_gflops, peak, rss_mb);
+          flops * 1e-9, enc_gflops, peak, rss_mb, arena_mb);
     } else {
       std::printf("isa %s, %d threads, image %lldx%lld, %d runs (medians)\n", isa_name(active_isa()), num_threads(),
                   static_cast<long long>(image.width), static_cast<long long>(image.height), runs);
@@ -104,7 +105,8 @@ int main(int argc, char** argv) {
                   flops * 1e-9, enc_gflops, 100 * enc_gflops / peak, peak);
       std::printf("decoder         %9.2f ms per prompt (single)\n", median(decode));
       std::printf("decoder x%-3d    %9.2f ms per prompt (batched)\n", batch, median(decode_batch));
-      std::printf("peak RSS        %9.1f MB (load + one encode + one decode)\n\n", rss_mb);
+      std::printf("peak RSS        %9.1f MB (load + one encode + one decode)\n", rss_mb);
+      std::printf("encoder arena   %9.1f MB (planned, activations of one pass)\n\n", arena_mb);
       std::printf("encoder profile (one run, %.1f ms in kernels):\n%s", total_ms, profiler::report(peak).c_str());
     }
   } catch (const std::exception& e) {

@@ -49,12 +49,13 @@ void Arena::begin_pass() {
   if (in_pass_) throw std::logic_error("Arena: nested pass");
   if (live_in_block_ > 0)
     throw std::logic_error("Arena: a tensor from the previous pass is still alive; clone() results out of the arena");
-  if (!planned() || deviated_) {
+  if (recording_ || deviated_) {
     drop_plan();
     buffers_.clear();
     heap_live_.clear();  // escaped tensors from an older recording are plain heap blocks now
     recording_ = true;
   }
+  if (!recording_ && !block_) block_ = static_cast<uint8_t*>(aligned_malloc(block_bytes_));
   deviated_ = false;
   in_pass_ = true;
   event_ = 0;
@@ -130,8 +131,7 @@ void Arena::plan() {
                                    [&](size_t x, size_t y) { return buffers_[x].offset < buffers_[y].offset; }),
                   index);
   }
-  block_bytes_ = total;
-  block_ = static_cast<uint8_t*>(aligned_malloc(total));
+  block_bytes_ = total;  // the block itself is allocated when the next pass begins: a single pass never pays for it
 }
 
 void Arena::drop_plan() {

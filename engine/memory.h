@@ -47,7 +47,7 @@ class Arena final : public Allocator {
   void* allocate(size_t bytes) override;
   void deallocate(void* p, size_t bytes) override;
 
-  bool planned() const { return block_ != nullptr; }
+  bool planned() const { return !recording_; }
   size_t planned_bytes() const { return block_bytes_; }
   // Sum of all buffer sizes in the recorded pass: what a no-reuse allocator would need.
   size_t unplanned_bytes() const;

@@ -73,6 +73,9 @@ class SamPredictor {
 
   const Tensor& embedding() const { return embedding_; }  // NHWC [1, 64, 64, 256]
   const SamTimings& timings() const { return timings_; }
+  // Bytes of the planned activation arenas (0 until a pass has been recorded).
+  size_t encoder_arena_bytes() const { return encoder_arena_.planned_bytes(); }
+  size_t decoder_arena_bytes() const { return decoder_arena_.planned_bytes(); }
   int64_t original_height() const { return orig_h_; }
   int64_t original_width() const { return orig_w_; }
   int64_t input_height() const { return input_h_; }

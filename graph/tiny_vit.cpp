@@ -1,11 +1,13 @@
 #include "graph/tiny_vit.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <utility>
 
 #include "kernels/attention/attention.h"
 #include "kernels/attention/window.h"
+#include "kernels/conv/conv.h"
 #include "weights/weight_store.h"
 
 namespace lsam::graph {
@@ -88,8 +90,22 @@ TinyViT::TinyViT(const WeightStore& w, const std::string& prefix, const TinyVitC
   neck_norm2_ = LayerNorm::load(w, prefix + "neck.3", neck, 1e-6f);
 }
 
+// MBConv runs in bands of rows: the 4x expanded activations of a whole 256x256 map would take 2 x 64 MB,
+// a band of them stays in the last-level cache. The depthwise conv needs one row above and below, so each
+// band expands a one-row halo and keeps only its own rows of the depthwise output.
 Tensor TinyViT::mbconv(const MBConv& m, const Tensor& x) const {
-  Tensor y = m.project(m.depthwise(m.expand(x)), &x);
+  constexpr int64_t kBandRows = 32;
+  const int64_t H = x.dim(1), W = x.dim(2), C = x.dim(3);
+  Tensor y = Tensor::empty(x.shape());
+  for (int64_t y0 = 0; y0 < H; y0 += kBandRows) {
+    const int64_t y1 = std::min(H, y0 + kBandRows);
+    const int64_t h0 = std::max<int64_t>(0, y0 - 1), h1 = std::min(H, y1 + 1);  // band plus halo
+    const Tensor e = m.expand(x.slice(1, h0, h1));
+    const Tensor d = m.depthwise(e);  // rows of the halo saw zero padding: dropped below
+    const Tensor mid = d.slice(1, y0 - h0, y0 - h0 + (y1 - y0));
+    m.project.op->run(mid.data<float>(), 1, y1 - y0, W, y.data<float>() + y0 * W * C,
+                      x.data<float>() + y0 * W * C);
+  }
   activation_inplace(y, Activation::gelu);  // the block's last GELU comes after the shortcut
   return y;
 }

@@ -63,4 +63,8 @@ FileBytes::~FileBytes() {
     aligned_free(const_cast<uint8_t*>(data_));
 }
 
+void FileBytes::release_pages() const {
+  if (mapped_) ::madvise(const_cast<uint8_t*>(data_), size_, MADV_DONTNEED);
+}
+
 }  // namespace lsam

@@ -24,6 +24,10 @@ class FileBytes {
   size_t size() const { return size_; }
   const std::string& name() const { return name_; }
 
+  // Lets the kernel drop the mapped pages from memory (they are reread from the file if touched again):
+  // for when a model has copied what it needs into its own packed layouts.
+  void release_pages() const;
+
  private:
   FileBytes() = default;
 

@@ -158,10 +158,10 @@ Weights read_lsam(std::shared_ptr<const FileBytes> file, bool verify_data) {
       data_offset > size || data_size != size - data_offset)
     fail(where, "header sizes do not match the file (truncated or corrupt)");
   const uint8_t* meta_bytes = file->data() + kPreambleSize;
-  if (crc32(meta_bytes, meta_size, crc32(file->data(), kCheckedPreamble)) != meta_crc)
+  if (kCheckCrc && crc32(meta_bytes, meta_size, crc32(file->data(), kCheckedPreamble)) != meta_crc)
     fail(where, "header checksum mismatch (corrupt file)");
   const uint8_t* data = file->data() + data_offset;
-  if (verify_data && crc32(data, data_size) != data_crc) fail(where, "data checksum mismatch (corrupt file)");
+  if (kCheckCrc && verify_data && crc32(data, data_size) != data_crc) fail(where, "data checksum mismatch (corrupt file)");
 
   ByteReader r(meta_bytes, meta_size, where + ": .lsam header");
   const auto str = [&r] { return std::string(r.text(r.u32())); };

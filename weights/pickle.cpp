@@ -126,11 +126,10 @@ class Machine {
   }
 
   std::string line() {
-    const size_t n = in_.remaining();
-    const void* nl = std::memchr(in_.take(0), '\n', n);
-    if (!nl) error("unterminated text line");
-    const size_t len = static_cast<size_t>(static_cast<const uint8_t*>(nl) - in_.take(0));
-    std::string s(in_.text(len));
+    const uint8_t* start = in_.take(0);
+    const void* newline = std::memchr(start, '\n', in_.remaining());
+    if (!newline) error("unterminated text line");
+    std::string s(in_.text(static_cast<size_t>(static_cast<const uint8_t*>(newline) - start)));
     in_.skip(1);
     return s;
   }

@@ -22,7 +22,9 @@ WeightStore WeightStore::open(const std::string& path, const Options& options) {
   std::shared_ptr<const FileBytes> file = FileBytes::map(path);
   if (looks_like_lsam(*file)) {
     if (!options.family.empty()) fail(path, "--family applies to PyTorch checkpoints, not .lsam files");
-    return WeightStore(path, read_lsam(std::move(file), options.verify_data));
+    WeightStore store(path, read_lsam(file, options.verify_data));
+    store.file_ = std::move(file);
+    return store;
   }
   return WeightStore(path, convert_torch(std::move(file), ConvertOptions{options.family}));
 }
@@ -48,6 +50,10 @@ const Tensor& WeightStore::made_up(const std::string& name, const Shape& shape) 
   if (it->second.shape() != shape)
     fail(path_, "tensor '" + name + "' requested as " + shape.str() + " and as " + it->second.shape().str());
   return it->second;
+}
+
+void WeightStore::release_file_pages() const {
+  if (file_) file_->release_pages();
 }
 
 bool WeightStore::has_transform(const std::string& t) const {

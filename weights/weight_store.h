@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/tensor.h"
+#include "weights/file_bytes.h"
 #include "weights/named_weights.h"
 
 namespace lsam {
@@ -54,11 +55,16 @@ class WeightStore {
   // Also checks the shape: "FILE: tensor 'name' has shape [a, b], expected [c, d]".
   const Tensor& get(const std::string& name, const Shape& expected) const;
   SourceDType source_dtype(const std::string& name) const;
+
+  // For a mapped .lsam: drop the file's pages from resident memory once a model has packed its weights
+  // (tensors still borrowed from it fault back in from the file). No effect on other stores.
+  void release_file_pages() const;
   std::vector<std::string> names() const;  // in file (state_dict) order
   size_t size() const { return weights_.tensors.size(); }
 
  private:
   WeightStore(std::string path, Weights weights);
+  std::shared_ptr<const FileBytes> file_;  // the mapping behind a .lsam store
   const NamedTensor& entry(const std::string& name) const;
   const Tensor& made_up(const std::string& name, const Shape& shape) const;
 

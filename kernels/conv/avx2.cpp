@@ -8,7 +8,7 @@
 namespace lsam {
 namespace {
 
-// Lane masks for partial vectors: 8 - n zero lanes after n set ones, read from kLaneMask + 8 - n.
+// Lane masks for partial vectors: the 8 ints at kLaneMask + 8 - n are n set lanes, then zeros.
 alignas(64) constexpr int32_t kLaneMask[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
 
 struct VecAvx2 {

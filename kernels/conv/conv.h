@@ -4,8 +4,9 @@
 // (oneDNN's primitive-descriptor idea: decide once, execute many times):
 //   1x1, stride 1, no padding, groups 1  -> one GEMM over [N*H*W, Cin] with the packed weight
 //   depthwise 3x3 (groups == in == out), stride 1 or 2, padding 1 -> direct kernel, channels in vectors
-//   everything else (KxK, strided 1x1, grouped) -> indirect GEMM: a pointer per (output pixel, tap) into
-//     the NHWC input feeds a GEMM microkernel directly, so no im2col buffer is ever written
+//   everything else (KxK, strided 1x1, grouped) -> indirect GEMM: a pointer per output pixel and kernel row
+//     (per tap with groups) into the NHWC input feeds a GEMM microkernel directly, so no im2col buffer is
+//     written (except for the few pixels whose kernel row crosses the left or right border)
 // Bias and activation are fused into each path's epilogue, as is an optional residual added afterwards.
 #pragma once
 
@@ -26,7 +27,7 @@ struct Conv2dParams {
 class Conv2d {
  public:
   // weight: PyTorch [out_c, in_c / groups, kh, kw]; bias: [out_c] or null. Both are copied.
-  // Throws std::invalid_argument on inconsistent params.
+  // Throws std::invalid_argument on inconsistent params or an ISA this CPU cannot run.
   Conv2d(const Conv2dParams& params, const float* weight, const float* bias, Activation activation,
          Isa isa = active_isa());
 
@@ -50,8 +51,7 @@ class Conv2d {
   PackedB gemm_weight_;            // Path::gemm
   std::shared_ptr<float> bias_;    // Path::gemm: [out_c] or null; others: zero-padded per group, never null
   std::shared_ptr<float> weight_;  // Path::depthwise / igemm, in their kernel's layout (conv_kernels.h)
-  std::shared_ptr<float> zero_;    // padding run / padding row source
-  int64_t zero_len_ = 0;
+  std::shared_ptr<float> zero_;    // Path::igemm: the run that padding taps read
   int mr_ = 0, nr_ = 0;  // Path::igemm tile
 };
 

@@ -4,8 +4,6 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -36,14 +34,11 @@ struct KernelEntry {
 // | avx512 | 12 x 32 | 24 of 32 zmm | 256 | 512 | 12 KB    | 512 KB  | Skylake-X and later: >= 1 MB L2      |
 //
 // The AVX2 row was tuned with gemm_bench on Zen 3; the AVX-512 row is unmeasured (no such machine yet).
-KernelEntry kKernels[] = {
+constexpr KernelEntry kKernels[] = {
     {{6, 8, 256, 384}, gemm_ukernel_f32_scalar_6x8},
     {{6, 16, 256, 384}, gemm_ukernel_f32_avx2_6x16},
     {{12, 32, 256, 512}, gemm_ukernel_f32_avx512_12x32},
 };
-
-// TUNING-ONLY (remove): LSAM_GEMM_TUNE=kc,nc overrides every row.
-struct TuneInit { TuneInit() { if (const char* e = std::getenv("LSAM_GEMM_TUNE")) { long b, c; if (std::sscanf(e, "%ld,%ld", &b, &c) == 2) { for (auto& k : kKernels) k.config.kc = b, k.config.nc = c; } } } } tune_init;
 
 const KernelEntry& kernel_for(Isa isa) {
   if (!isa_supported(isa)) throw std::runtime_error(std::string("gemm: this CPU cannot run ") + isa_name(isa));

@@ -41,7 +41,7 @@ std::vector<float> random_floats(int64_t n, float lo, float hi, unsigned seed) {
 // Allowed |variant - ref| for y = softmax(x)[i] in a row with maximum m. x - m is rounded to float (as in
 // torch), which moves e^(x - m) by up to half an ulp of |x - m|, 6e-8 |x - m| relative; e^x is within ~1 ulp,
 // the sum of up to 1280 terms within a few ulp, then one reciprocal and one product: ~4 ulp, 6e-7 relative.
-// Terms more than 87.6 below the maximum flush to 0 where the reference keeps a denormal-sized value.
+// Terms more than 87.7 below the maximum flush to 0 where the reference keeps a denormal-sized value.
 float softmax_tolerance(float x, float m, float ref) { return (6e-7f + 6e-8f * (m - x)) * ref + 1e-30f; }
 
 float row_max(const float* x, int64_t n) { return *std::max_element(x, x + n); }

@@ -42,7 +42,7 @@ PilAxis pil_axis(int64_t in, int64_t out) {
   for (int64_t i = 0; i < out; ++i) {
     const double center = (static_cast<double>(i) + 0.5) * scale;
     const int first = std::max(0, static_cast<int>(center - support + 0.5));
-    const int count = static_cast<int>(std::min<int64_t>(static_cast<int>(center + support + 0.5), in)) - first;
+    const int count = std::min(static_cast<int>(center + support + 0.5), static_cast<int>(in)) - first;
     double total = 0;
     for (int j = 0; j < count; ++j) {
       const double d = std::fabs((j + first - center + 0.5) * inv_filterscale);

@@ -67,8 +67,8 @@ struct F32Table {
   }
 };
 
-// A PIL-style table: count[i] <= taps inputs from first[i], inside [0, in); coefficients past count are 0.
-// Coefficients are up to 2^22 / 3 each, some negative, so sums both clip at 0 and at 255.
+// A PIL-style table: count[i] <= taps inputs from first[i], inside [0, in); coefficients past count are 0. Each
+// coefficient is in [-2^18, 1.5 * 2^22 / taps), so sums clip at both 0 and 255 without overflowing int32.
 struct U8Table {
   std::vector<int32_t> first, count, coeff;
   ResampleAxisU8 axis;
@@ -79,7 +79,7 @@ struct U8Table {
       const int n = 1 + static_cast<int>(rng() % std::min<int64_t>(taps, in));
       count.push_back(n);
       first.push_back(static_cast<int32_t>(rng() % (in - n + 1)));
-      for (int j = 0; j < n; ++j) coeff[j * out + i] = static_cast<int32_t>(rng() % (1 << 21)) - (1 << 18);
+      for (int j = 0; j < n; ++j) coeff[j * out + i] = static_cast<int32_t>(rng() % ((3 << 21) / taps)) - (1 << 18);
     }
     axis = {out, taps, first.data(), count.data(), coeff.data()};
   }

@@ -14,6 +14,7 @@ LoadedModel load_mobile_sam(const std::string& path) {
     throw std::runtime_error(path + ": holds a " + store.family() + " model; this command needs mobile_sam");
   LoadedModel m;
   m.model = std::make_shared<graph::MobileSam>(store);
+  store.release_file_pages();  // the model packed its own copies
   m.load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return m;
 }
