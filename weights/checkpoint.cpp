@@ -67,7 +67,9 @@ class Collector {
   // Ultralytics models carry their output strides as a tensor attribute.
   void attributes(const Value& obj) {
     const Value* stride = obj.state ? dict_get(*obj.state, "stride") : nullptr;
-    if (!stride || !stride->is(Kind::tensor) || stride->tensor->shape.rank != 1 || stride->tensor->shape[0] > 16) return;
+    if (!stride || !stride->is(Kind::tensor) || stride->tensor->shape.rank != 1 ||
+        stride->tensor->shape[0] < 1 || stride->tensor->shape[0] > 16)
+      return;
     const Tensor t = file_.to_f32(*stride);
     std::string s;
     for (int64_t i = 0; i < t.numel(); ++i) {

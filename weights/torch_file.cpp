@@ -1,8 +1,6 @@
 #include "weights/torch_file.h"
 
-#include <algorithm>
 #include <cstdint>
-#include <cstring>
 
 #include "engine/memory.h"
 #include "weights/error.h"

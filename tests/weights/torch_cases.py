@@ -11,6 +11,7 @@ fold done in float64 numpy with the formula of weights/bn_fold.h, so the compari
 """
 import io
 import os
+import struct
 import sys
 import zipfile
 from collections import OrderedDict
@@ -173,12 +174,36 @@ def write_expect(path_stem, family, config, tensors, sources, transforms):
         f.write("\n".join(lines) + "\n")
 
 
-def rewrite_zip(src, dst, compression=zipfile.ZIP_STORED, force_zip64=False):
-    """The same archive written again by Python's zipfile: deflated entries, or ZIP64 extra fields."""
+def rewrite_zip(src, dst, compression=zipfile.ZIP_STORED):
+    """The same archive written again by Python's zipfile, e.g. with deflated entries."""
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", compression=compression) as zout:
         for info in zin.infolist():
-            with zout.open(info.filename, "w", force_zip64=force_zip64) as f:
-                f.write(zin.read(info.filename))
+            zout.writestr(info.filename, zin.read(info.filename))
+
+
+def rewrite_zip64(src, dst):
+    """The same archive with every size and offset moved to ZIP64 fields: 0xffffffff in the central
+    directory and the end record, the real values in ZIP64 extra fields and the ZIP64 end record (what a
+    writer must do past 4 GiB, done here at a small size)."""
+    out, central = bytearray(), bytearray()
+    with zipfile.ZipFile(src) as zin:
+        infos = zin.infolist()
+        for info in infos:
+            data, name = zin.read(info.filename), info.filename.encode()
+            crc, offset = zipfile.crc32(data), len(out)
+            out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 45, 0, 0, 0, 0, crc, len(data), len(data), len(name), 0)
+            out += name + data
+            extra = struct.pack("<HHQQQ", 1, 24, len(data), len(data), offset)
+            central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 45, 45, 0, 0, 0, 0, crc, 0xFFFFFFFF, 0xFFFFFFFF,
+                                   len(name), len(extra), 0, 0, 0, 0, 0xFFFFFFFF) + name + extra
+    cd_offset = len(out)
+    out += central
+    end64 = len(out)
+    out += struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, len(infos), len(infos), len(central), cd_offset)
+    out += struct.pack("<IIQI", 0x07064B50, 0, end64, 1)
+    out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    with open(dst, "wb") as f:
+        f.write(out)
 
 
 def ultralytics_expectation(model):
@@ -214,7 +239,7 @@ def write_cases(out):
     case("mobile_sam_deflated", "mobile_sam", config, sd, {}, 1e-5,
          lambda p: rewrite_zip(os.path.join(out, "mobile_sam_zip.pt"), p, zipfile.ZIP_DEFLATED))
     case("mobile_sam_zip64", "mobile_sam", config, sd, {}, 1e-5,
-         lambda p: rewrite_zip(os.path.join(out, "mobile_sam_zip.pt"), p, force_zip64=True))
+         lambda p: rewrite_zip64(os.path.join(out, "mobile_sam_zip.pt"), p))
 
     sd, config = mini_efficient_sam(gen)
     case("efficient_sam_vitt", "efficient_sam_vitt", config, sd, {}, 1e-5,
