@@ -1,5 +1,6 @@
 #include "weights/lsam_format.h"
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstdio>
@@ -186,14 +187,17 @@ Weights read_lsam(std::shared_ptr<const FileBytes> file, bool verify_data) {
     if (rank > Shape::kMaxRank) fail(where, "tensor '" + t.name + "' has rank " + std::to_string(rank));
     Shape shape;
     shape.rank = rank;
-    int64_t numel = 1;
+    // Bounds the product of the non-zero dims, not just the element count: an empty [0, 2^40, 2^40]
+    // would still overflow the strides computed for it.
+    int64_t extent = 1;
     for (int d = 0; d < rank; ++d) {
       const uint64_t dim = r.u64();
-      if (dim > static_cast<uint64_t>(kMaxElements) || (dim && numel > kMaxElements / static_cast<int64_t>(dim)))
+      if (dim > static_cast<uint64_t>(kMaxElements) || (dim && extent > kMaxElements / static_cast<int64_t>(dim)))
         fail(where, "tensor '" + t.name + "' has an absurd shape");
       shape[d] = static_cast<int64_t>(dim);
-      numel *= shape[d];
+      extent *= std::max<int64_t>(shape[d], 1);
     }
+    const int64_t numel = shape.numel();
     const uint64_t offset = r.u64(), nbytes = r.u64();
     if (nbytes != static_cast<uint64_t>(numel) * 4 || offset % kAlign != 0 || offset > data_size || nbytes > data_size - offset)
       fail(where, "tensor '" + t.name + "' " + shape.str() + " lies outside the data section");

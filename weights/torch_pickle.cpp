@@ -1,5 +1,7 @@
 #include "weights/torch_pickle.h"
 
+#include <algorithm>
+
 #include "weights/error.h"
 
 namespace lsam {
@@ -37,7 +39,10 @@ Value* tensor_view(PickleHeap& heap, const Value& args, const std::string& where
   if (t->offset < 0 || t->offset > available)
     fail(where, "tensor offset " + std::to_string(t->offset) + " outside its storage of " + std::to_string(available) +
                     " elements");
+  // The product of the non-zero sizes is bounded too: an empty [0, 2^40, 2^40] tensor would still
+  // overflow the contiguous strides computed for it.
   bool empty = false;
+  int64_t extent = 1;
   for (size_t i = 0; i < rank; ++i) {
     const int64_t n = int_arg(*size.items[i], "tensor size", where), s = int_arg(*stride.items[i], "tensor stride", where);
     if (n < 0 || s < 0 || n > kMaxStorageElements || s > kMaxStorageElements)
@@ -45,15 +50,15 @@ Value* tensor_view(PickleHeap& heap, const Value& args, const std::string& where
     t->shape.dims[i] = n;
     t->strides[i] = s;
     empty = empty || n == 0;
+    if (n > 0 && extent > kMaxStorageElements / n) fail(where, "tensor " + t->shape.str() + " has more than 2^40 elements");
+    extent *= std::max<int64_t>(n, 1);
   }
   // The last element's index, offset + sum((size - 1) * stride), must lie inside the storage; each step
   // is checked before it is taken, so nothing overflows.
   if (!empty) {
-    int64_t numel = 1, last = t->offset;
+    int64_t last = t->offset;
     for (size_t i = 0; i < rank; ++i) {
       const int64_t n = t->shape.dims[i], s = t->strides[i];
-      if (numel > kMaxStorageElements / n) fail(where, "tensor " + t->shape.str() + " has more than 2^40 elements");
-      numel *= n;
       if (s > 0 && n - 1 > (available - 1 - last) / s)
         fail(where, "tensor of size " + t->shape.str() + " at offset " + std::to_string(t->offset) +
                         " exceeds its storage of " + std::to_string(available) + " elements");

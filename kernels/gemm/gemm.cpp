@@ -29,15 +29,17 @@ struct KernelEntry {
 //
 // | isa    | MR x NR | accumulators | KC  | NC  | A sliver | B block | sized for                           |
 // |--------|---------|--------------|-----|-----|----------|---------|-------------------------------------|
-// | scalar | 6 x 8   | 12 of 16 xmm | 256 | 384 | 6 KB     | 384 KB  | as AVX2 (any x86-64 has SSE2)        |
-// | avx2   | 6 x 16  | 12 of 16 ymm | 256 | 384 | 6 KB     | 384 KB  | Zen 3: 32 KB L1d, 512 KB L2 per core |
-// | avx512 | 12 x 32 | 24 of 32 zmm | 256 | 512 | 12 KB    | 512 KB  | Skylake-X and later: >= 1 MB L2      |
+// | scalar | 6 x 8   | 12 of 16 xmm | 320 | 320 | 7.5 KB   | 400 KB  | as AVX2 (any x86-64 has SSE2)        |
+// | avx2   | 6 x 16  | 12 of 16 ymm | 320 | 320 | 7.5 KB   | 400 KB  | Zen 3: 32 KB L1d, 512 KB L2 per core |
+// | avx512 | 12 x 32 | 24 of 32 zmm | 320 | 640 | 15 KB    | 800 KB  | Skylake-X and later: >= 1 MB L2      |
 //
-// The AVX2 row was tuned with gemm_bench on Zen 3; the AVX-512 row is unmeasured (no such machine yet).
+// KC = NC = 320 also cuts the models' K and N (640, 960, 1280, 3840, 5120) into whole blocks. The AVX2 row
+// was tuned with gemm_bench on Zen 3 (256 x 384 and 480 x 192 measure within noise of it); the AVX-512 row
+// is unmeasured (no such machine yet).
 constexpr KernelEntry kKernels[] = {
-    {{6, 8, 256, 384}, gemm_ukernel_f32_scalar_6x8},
-    {{6, 16, 256, 384}, gemm_ukernel_f32_avx2_6x16},
-    {{12, 32, 256, 512}, gemm_ukernel_f32_avx512_12x32},
+    {{6, 8, 320, 320}, gemm_ukernel_f32_scalar_6x8},
+    {{6, 16, 320, 320}, gemm_ukernel_f32_avx2_6x16},
+    {{12, 32, 320, 640}, gemm_ukernel_f32_avx512_12x32},
 };
 
 const KernelEntry& kernel_for(Isa isa) {
@@ -62,13 +64,17 @@ float* thread_scratch(ScratchSlot slot, int64_t floats) {
   return b.data.get();
 }
 
-// One product with B already packed for `kernel`.
+// One product. B is either a PackedB's panels or an activation that each thread packs block by block, just
+// before using it, into its own scratch (which then sits in that core's L2 for the kernel).
 struct Problem {
   int64_t M, N, K;
   const float* a;
   int64_t lda;
   bool a_col_major;
   const float* b;
+  int64_t ldb;      // raw B only
+  bool b_packed;
+  bool b_trans;     // raw B is stored [N, K]
   float* c;
   int64_t ldc;
   GemmEpilogue epilogue;
@@ -86,6 +92,7 @@ bool overlaps(const float* x, int64_t x_rows, int64_t ldx, const float* y, int64
 // Rows [m0, m1) x columns [n0, n1) of C; n0 is a multiple of NR (a panel boundary). Each KC x NC block of B
 // is loaded into L2 once and used by every row of this thread's range.
 void run_range(const Problem& p, const KernelEntry& ke, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  if (m0 >= m1 || n0 >= n1) return;  // a thread grid wider than the work leaves some threads none
   const GemmConfig& cfg = ke.config;
   const KBlocks kb = k_blocks(p.K, cfg.kc);
   const int64_t npad = (p.N + cfg.nr - 1) / cfg.nr * cfg.nr;
@@ -107,15 +114,28 @@ void run_range(const Problem& p, const KernelEntry& ke, int64_t m0, int64_t m1, 
     }
   }
 
-  for (int64_t jc = n0; jc < n1; jc += cfg.nc) {
-    const int64_t nc = std::min(cfg.nc, n1 - jc);
+  // Column blocks of whole panels, as even as they can be (N = 700 runs as 240 + 240 + 220, not 320 + 320 +
+  // 60), within the L2 budget of a KC x NC block of B: a shallower K (160, 64) takes more columns per block.
+  const int64_t max_nc = std::max<int64_t>(cfg.nr, cfg.nc * cfg.kc / std::max<int64_t>(kb.size, 1) / cfg.nr * cfg.nr);
+  const int64_t nblocks = (n1 - n0 + max_nc - 1) / max_nc;
+  const int64_t nc_step = ((n1 - n0 + nblocks - 1) / nblocks + cfg.nr - 1) / cfg.nr * cfg.nr;
+  for (int64_t jc = n0; jc < n1; jc += nc_step) {
+    const int64_t nc = std::min(nc_step, n1 - jc);
     for (int64_t blk = 0; blk < kb.count; ++blk) {
       const int64_t k0 = blk * kb.size, depth = std::min(kb.size, p.K - k0);
+      const float* b;
+      if (p.b_packed) {
+        b = p.b + k0 * npad + jc * depth;
+      } else {
+        float* block = thread_scratch(kPackedB, depth * (nc + cfg.nr));
+        pack_b_block(block, p.b, p.ldb, p.b_trans, k0, depth, jc, nc, cfg.nr);
+        b = block;
+      }
       GemmUkernelArgs args;
       args.m = m1 - m0, args.n = nc, args.k = depth;
       args.a = p.a_col_major ? p.a + k0 * p.lda + m0 : p.a + m0 * p.lda + k0;
       args.lda = p.lda, args.a_col_major = p.a_col_major;
-      args.b = p.b + k0 * npad + jc * depth;
+      args.b = b;
       args.c = p.c + m0 * p.ldc + jc, args.ldc = p.ldc;
       args.accumulate = blk > 0 || c_holds_residual, args.last = blk == kb.count - 1;
       args.bias = ep.bias ? ep.bias + jc : nullptr, args.activation = ep.activation;
@@ -125,10 +145,14 @@ void run_range(const Problem& p, const KernelEntry& ke, int64_t m0, int64_t m1, 
   }
 }
 
+// Packing an element of B costs about as much as this many rows of FMAs on it (0.3 ns against 2 FLOPs at
+// ~90 GFLOP/s per core); a thread packs the B columns it uses, so row bands pack the same B twice.
+constexpr int64_t kPackCostRows = 16;
+
 // Splits C into a grid of threads (tm row bands x tn column bands) with the least work in the largest
-// piece, preferring row bands (each thread then streams its own A against the shared B). The split only
-// decides which thread computes a tile, never how: every element of C is reduced over K in the same order
-// whatever the thread count, so results are bit-identical for any number of threads.
+// piece, preferring row bands on ties (each thread then streams its own A against the shared B). The split
+// only decides which thread computes a tile, never how: every element of C is reduced over K in the same
+// order whatever the thread count, so results are bit-identical for any number of threads.
 void run(const Problem& p, const KernelEntry& ke, int threads) {
   const GemmConfig& cfg = ke.config;
   const int64_t mtiles = (p.M + cfg.mr - 1) / cfg.mr, npanels = (p.N + cfg.nr - 1) / cfg.nr;
@@ -143,7 +167,8 @@ void run(const Problem& p, const KernelEntry& ke, int threads) {
     int64_t best = -1;
     for (int rows = nt; rows >= 1; --rows) {
       if (nt % rows) continue;
-      const int64_t work = (mtiles + rows - 1) / rows * ((npanels + nt / rows - 1) / (nt / rows));
+      const int64_t band_rows = (mtiles + rows - 1) / rows * cfg.mr, band_panels = (npanels + nt / rows - 1) / (nt / rows);
+      const int64_t work = band_panels * (band_rows + (p.b_packed ? 0 : kPackCostRows));
       if (best < 0 || work < best) best = work, tm = rows;
     }
     const int tn = nt / tm;
@@ -151,15 +176,6 @@ void run(const Problem& p, const KernelEntry& ke, int threads) {
     run_range(p, ke, r.begin * cfg.mr, std::min(p.M, r.end * cfg.mr), c.begin * cfg.nr,
               std::min(p.N, c.end * cfg.nr));
   }
-}
-
-// Packs B into this thread's scratch and runs the product; B stays valid until the thread packs again.
-void run_unpacked(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, bool trans_a, const float* B,
-                  int64_t ldb, bool trans_b, float* C, int64_t ldc, const GemmEpilogue& epilogue,
-                  const KernelEntry& ke, int threads) {
-  float* packed = thread_scratch(kPackedB, packed_b_floats(K, N, ke.config.nr));
-  pack_b_panels(packed, B, K, N, ldb, trans_b, ke.config, threads);
-  run({M, N, K, A, lda, trans_a, packed, C, ldc, epilogue}, ke, threads);
 }
 
 double gemm_bytes(int64_t M, int64_t N, int64_t K, const GemmEpilogue& ep) {
@@ -173,14 +189,15 @@ const GemmConfig& gemm_config(Isa isa) { return kKernels[static_cast<int>(isa)].
 void gemm_f32(int64_t M, const float* A, int64_t lda, const PackedB& B, float* C, int64_t ldc,
               const GemmEpilogue& epilogue) {
   LSAM_PROFILE("gemm", 2.0 * M * B.n() * B.k(), gemm_bytes(M, B.n(), B.k(), epilogue));
-  run({M, B.n(), B.k(), A, lda, false, B.panels(), C, ldc, epilogue}, kernel_for(B.isa()), available_threads());
+  run({M, B.n(), B.k(), A, lda, false, B.panels(), 0, true, false, C, ldc, epilogue}, kernel_for(B.isa()),
+      available_threads());
 }
 
 void gemm_f32(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, bool trans_a, const float* B, int64_t ldb,
               bool trans_b, float* C, int64_t ldc, const GemmEpilogue& epilogue) {
   LSAM_PROFILE("gemm", 2.0 * M * N * K, gemm_bytes(M, N, K, epilogue));
-  run_unpacked(M, N, K, A, lda, trans_a, B, ldb, trans_b, C, ldc, epilogue, kernel_for(active_isa()),
-               available_threads());
+  run({M, N, K, A, lda, trans_a, B, ldb, false, trans_b, C, ldc, epilogue}, kernel_for(active_isa()),
+      available_threads());
 }
 
 void gemm_f32_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, int64_t stride_a,
@@ -192,10 +209,10 @@ void gemm_f32_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const floa
   auto product = [&](int64_t i, int product_threads) {
     GemmEpilogue ep = epilogue;
     if (ep.residual) ep.residual += i * stride_c;
-    run_unpacked(M, N, K, A + i * stride_a, lda, trans_a, B + i * stride_b, ldb, trans_b, C + i * stride_c, ldc, ep,
-                 ke, product_threads);
+    run({M, N, K, A + i * stride_a, lda, trans_a, B + i * stride_b, ldb, false, trans_b, C + i * stride_c, ldc, ep},
+        ke, product_threads);
   };
-  // Many products (attention heads x windows): one thread per product, each packing its own B. Few large
+  // Many products (attention heads x windows): one thread per product. Few large
   // ones that would leave threads idle in the last round: every thread works inside each product.
   const bool across = batch >= threads && (batch % threads == 0 || batch >= 4 * threads || is_small(M, N, K));
   if (across) {

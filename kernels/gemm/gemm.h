@@ -24,7 +24,8 @@ struct GemmEpilogue {
 // Register tile and cache blocking of one ISA's kernel (the table and its reasoning are in gemm.cpp).
 struct GemmConfig {
   int mr, nr;      // register tile: rows x columns of C
-  int64_t kc, nc;  // cache blocks: depth (K is cut into equal blocks of at most kc) and columns of B
+  int64_t kc, nc;  // cache blocks: depth (K is cut into equal blocks of at most kc) and columns of B (at depth
+                   // kc; a shallower block takes proportionally more)
 };
 const GemmConfig& gemm_config(Isa isa);
 

@@ -14,8 +14,6 @@ KBlocks k_blocks(int64_t K, int64_t kc) {
   return {count, (K + count - 1) / count};
 }
 
-int64_t packed_b_floats(int64_t K, int64_t N, int nr) { return K * ((N + nr - 1) / nr * nr); }
-
 namespace {
 
 using Float4 = float __attribute__((vector_size(16)));
@@ -54,33 +52,32 @@ void pack_transposed_panel(float* d, const float* w, int64_t ldw, int64_t depth,
 
 }  // namespace
 
+void pack_b_block(float* dst, const float* b, int64_t ldb, bool transposed, int64_t k0, int64_t depth, int64_t j0,
+                  int64_t width, int nr) {
+  for (int64_t j = 0; j < width; j += nr) {
+    const int64_t w = std::min<int64_t>(nr, width - j);
+    float* d = dst + j * depth;
+    if (w < nr) std::fill(d, d + depth * nr, 0.f);
+    if (transposed) pack_transposed_panel(d, b + (j0 + j) * ldb + k0, ldb, depth, w, nr);
+  }
+  if (!transposed)  // a row segment at a time: sequential reads, where a panel at a time touches `depth` rows
+    for (int64_t p = 0; p < depth; ++p) {
+      const float* row = b + (k0 + p) * ldb + j0;
+      for (int64_t j = 0; j < width; j += nr) std::copy_n(row + j, std::min<int64_t>(nr, width - j), dst + j * depth + p * nr);
+    }
+}
+
 void pack_b_panels(float* dst, const float* b, int64_t K, int64_t N, int64_t ldb, bool transposed,
                    const GemmConfig& cfg, int threads) {
-  const int64_t nr = cfg.nr, npanels = (N + nr - 1) / nr;
+  const int64_t nr = cfg.nr, npad = (N + nr - 1) / nr * nr;
   const KBlocks kb = k_blocks(K, cfg.kc);
-  // Jobs of a K block and a run of panels; within one, B[K][N] is read a row segment at a time (sequential,
-  // where a panel at a time would touch `depth` pages per 64 bytes copied), W[N][K] a panel at a time.
-  const int64_t panels_per_job = transposed ? 1 : std::max<int64_t>(1, 4096 / nr);
-  const int64_t runs = (npanels + panels_per_job - 1) / panels_per_job, jobs = kb.count * runs;
+  // Jobs of one K block and up to 4096 columns.
+  const int64_t cols = std::max<int64_t>(nr, 4096 / nr * nr), runs = (N + cols - 1) / cols, jobs = kb.count * runs;
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && K * N > (1 << 16))
   for (int64_t job = 0; job < jobs; ++job) {
     const int64_t k0 = job / runs * kb.size, depth = std::min(kb.size, K - k0);
-    const int64_t first = job % runs * panels_per_job, last = std::min(npanels, first + panels_per_job);
-    float* block = dst + k0 * npanels * nr;
-    for (int64_t panel = first; panel < last; ++panel) {
-      const int64_t j0 = panel * nr, width = std::min(nr, N - j0);
-      float* d = block + j0 * depth;
-      if (width < nr) std::fill(d, d + depth * nr, 0.f);
-      if (transposed) pack_transposed_panel(d, b + j0 * ldb + k0, ldb, depth, width, nr);
-    }
-    if (!transposed)
-      for (int64_t p = 0; p < depth; ++p) {
-        const float* row = b + (k0 + p) * ldb;
-        for (int64_t panel = first; panel < last; ++panel) {
-          const int64_t j0 = panel * nr;
-          std::copy_n(row + j0, std::min(nr, N - j0), block + j0 * depth + p * nr);
-        }
-      }
+    const int64_t j0 = job % runs * cols, width = std::min(cols, N - j0);
+    pack_b_block(dst + k0 * npad + j0 * depth, b, ldb, transposed, k0, depth, j0, width, cfg.nr);
   }
 }
 
@@ -88,7 +85,7 @@ PackedB PackedB::pack(const float* b, int64_t K, int64_t N, int64_t ldb, bool tr
   PackedB packed;
   packed.k_ = K, packed.n_ = N, packed.isa_ = isa;
   const GemmConfig& cfg = gemm_config(isa);
-  const size_t floats = static_cast<size_t>(packed_b_floats(K, N, cfg.nr));
+  const size_t floats = static_cast<size_t>(K * ((N + cfg.nr - 1) / cfg.nr * cfg.nr));
   packed.data_ = std::shared_ptr<float>(static_cast<float*>(aligned_malloc(floats * sizeof(float))), aligned_free);
   pack_b_panels(packed.data_.get(), b, K, N, ldb, transposed, cfg, available_threads());
   return packed;

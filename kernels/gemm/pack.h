@@ -16,10 +16,12 @@ struct KBlocks {
 };
 KBlocks k_blocks(int64_t K, int64_t kc);
 
-// Floats in a packed B: K x N rounded up to whole panels.
-int64_t packed_b_floats(int64_t K, int64_t N, int nr);
+// Packs rows [k0, k0 + depth) x columns [j0, j0 + width) of B[K][N] (row stride ldb), or of W[N][K] when
+// `transposed`, into ceil(width / nr) panels of depth x nr: one K block's run of panels.
+void pack_b_block(float* dst, const float* b, int64_t ldb, bool transposed, int64_t k0, int64_t depth, int64_t j0,
+                  int64_t width, int nr);
 
-// Packs B[K][N] (row stride ldb), or W[N][K] when `transposed`, into dst, using up to `threads` threads.
+// Packs all of B, or W when `transposed`, into dst, using up to `threads` threads.
 void pack_b_panels(float* dst, const float* b, int64_t K, int64_t N, int64_t ldb, bool transposed,
                    const GemmConfig& cfg, int threads);
 

@@ -107,6 +107,7 @@ def write_bad(out, good_pt):
     bad("huge_storage.pt", one_tensor((10,), (1,), numel=10**12), "need")
     bad("storage_oob.pt", one_tensor((5,), (1,), offset=8), "exceeds its storage")
     bad("negative_stride.pt", one_tensor((5,), (-1,)), "out of range")
+    bad("empty_but_huge.pt", one_tensor((0, 1 << 40, 1 << 40), (1, 1, 1)), "more than 2^40 elements")
     bad("rank7.pt", one_tensor((1,) * 7, (1,) * 7), "rank 7")
     bad("missing_storage.pt", one_tensor((5,), (1,), key="7"), "missing storage record")
     bad("evil_global.pt", torch_zip(torch_pickle({"w": Evil()})), "w (an object 'posix.system')")

@@ -1,10 +1,12 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <vector>
 
 #include "tests/weights/test_util.h"
+#include "weights/crc32.h"
 #include "weights/file_bytes.h"
 #include "weights/lsam_format.h"
 #include "weights/weight_store.h"
@@ -91,6 +93,27 @@ TEST_CASE("lsam: the data checksum is checked only when asked") {
   b[b.size() - 70] ^= 1;  // inside b.bias
   CHECK_NOTHROW(lsam::read_lsam(bytes(b, b.size()), false));
   CHECK(error_of([&] { lsam::read_lsam(bytes(b, b.size()), true); }) == "x.lsam: data checksum mismatch (corrupt file)");
+}
+
+// Found by fuzzing (tests/fuzz/corpus/lsam/crash-17be2b95...): an empty tensor whose other dims
+// multiply past int64 overflowed the strides computed for it. Rebuilt here with valid checksums.
+TEST_CASE("lsam: an empty tensor with huge other dims is refused") {
+  const lsam::test::TempPath path("empty_huge.lsam");
+  lsam::Weights w = sample();
+  w.tensors = {{"e", iota({0, 1, 1}), lsam::SourceDType::f32}};
+  lsam::write_lsam(w, path.str());
+  std::vector<char> b = slurp(path.str());
+  uint64_t meta_size;
+  std::memcpy(&meta_size, b.data() + 8, 8);
+  const std::string name = std::string("\x01\0\0\0", 4) + "e";
+  const size_t dims = std::search(b.begin() + 64, b.end(), name.begin(), name.end()) - b.begin() + 5 + 4;
+  for (int i = 1; i < 3; ++i) {
+    const uint64_t huge = uint64_t{1} << 40;
+    std::memcpy(b.data() + dims + 8 * i, &huge, 8);
+  }
+  const uint32_t crc = lsam::crc32(b.data() + 64, meta_size, lsam::crc32(b.data(), 32));
+  std::memcpy(b.data() + 32, &crc, 4);
+  CHECK(error_of([&] { lsam::read_lsam(bytes(b, b.size()), true); }) == "x.lsam: tensor 'e' has an absurd shape");
 }
 
 TEST_CASE("lsam: version and writer errors") {
