@@ -9,17 +9,7 @@
 namespace lsam {
 namespace {
 
-double activate(Activation a, double x) {
-  switch (a) {
-    case Activation::none: return x;
-    case Activation::relu: return x > 0 ? x : 0;
-    case Activation::gelu: return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
-    case Activation::silu: return x / (1 + std::exp(-x));
-  }
-  return x;
-}
-
-float activate(Activation a, float x) { return static_cast<float>(activate(a, static_cast<double>(x))); }
+float activate(Activation a, float x) { return static_cast<float>(activation_f64(a, static_cast<double>(x))); }
 
 }  // namespace
 
@@ -43,7 +33,7 @@ void conv2d_f32_ref(const Conv2dParams& p, const float* in, int64_t batch, int64
                 sum += v * weight[((co * cin_g + ci) * p.kernel_h + ky) * p.kernel_w + kx];
               }
           const int64_t o = ((n * oh + y) * ow + x) * p.out_channels + co;
-          double v = activate(activation, sum);
+          double v = activation_f64(activation, sum);
           if (residual) v += residual[o];
           out[o] = static_cast<float>(v);
         }
@@ -60,7 +50,7 @@ void conv_transpose2x2_f32_ref(int64_t cin, int64_t cout, const float* in, int64
           for (int64_t ci = 0; ci < cin; ++ci)
             sum += static_cast<double>(in[((n * h + y / 2) * w + x / 2) * cin + ci]) *
                    weight[((ci * cout + co) * 2 + y % 2) * 2 + x % 2];
-          out[((n * 2 * h + y) * 2 * w + x) * cout + co] = static_cast<float>(activate(activation, sum));
+          out[((n * 2 * h + y) * 2 * w + x) * cout + co] = static_cast<float>(activation_f64(activation, sum));
         }
 }
 

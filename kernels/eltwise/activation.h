@@ -14,6 +14,9 @@ enum class Activation : uint8_t {
 
 const char* activation_name(Activation a);
 
+// The exact formula in double precision: the yardstick of every fused epilogue's reference.
+double activation_f64(Activation a, double x);
+
 // Scalar reference (std::erf, std::exp in double): the yardstick for every vectorised activation.
 float activation_ref(Activation a, float x);
 

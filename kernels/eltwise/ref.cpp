@@ -6,6 +6,16 @@
 
 namespace lsam {
 
+double activation_f64(Activation a, double x) {
+  switch (a) {
+    case Activation::none: return x;
+    case Activation::relu: return x < 0 ? 0 : x;
+    case Activation::gelu: return 0.5 * x * (1.0 + std::erf(x * 0.70710678118654752440));
+    case Activation::silu: return x / (1.0 + std::exp(-x));
+  }
+  return x;
+}
+
 float activation_ref(Activation a, float x) {
   const double v = x;
   switch (a) {

@@ -3,19 +3,6 @@
 #include "kernels/gemm/gemm.h"
 
 namespace lsam {
-namespace {
-
-double activate(double x, Activation a) {
-  switch (a) {
-    case Activation::none: return x;
-    case Activation::relu: return x > 0 ? x : 0;
-    case Activation::gelu: return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
-    case Activation::silu: return x / (1 + std::exp(-x));
-  }
-  return x;
-}
-
-}  // namespace
 
 void gemm_f32_ref(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, bool trans_a, const float* B,
                   int64_t ldb, bool trans_b, float* C, int64_t ldc, const GemmEpilogue& epilogue) {
@@ -25,7 +12,7 @@ void gemm_f32_ref(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, 
       for (int64_t p = 0; p < K; ++p)
         sum += double(trans_a ? A[p * lda + i] : A[i * lda + p]) * double(trans_b ? B[j * ldb + p] : B[p * ldb + j]);
       if (epilogue.bias) sum += epilogue.bias[j];
-      sum = activate(sum, epilogue.activation);
+      sum = activation_f64(epilogue.activation, sum);
       if (epilogue.residual) sum += epilogue.residual[i * epilogue.ldr + j];
       C[i * ldc + j] = static_cast<float>(sum);
     }
