@@ -2,7 +2,6 @@
 #include <immintrin.h>
 
 #include <cmath>
-#include <cstdlib>
 #include <cstdint>
 
 #include "kernels/attention/attention.h"
@@ -16,7 +15,9 @@ struct Avx2 {
   // 6 x 2 accumulators + 2 loaded vectors + 1 broadcast = 15 of the 16 ymm registers.
   static constexpr int kMr = 6;
 
-  static __m256i first_lanes(int n) { return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)); }
+  static __m256i first_lanes(int n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  }
 
   static Reg zero() { return _mm256_setzero_ps(); }
   static Reg set1(float x) { return _mm256_set1_ps(x); }

@@ -26,12 +26,15 @@ void attention_f32_ref(const AttentionArgs& a) {
           max = std::fmax(max, s);
         }
         double sum = 0;
-        for (double& s : score) sum += s = std::exp(s - max);
+        for (double& s : score) {
+          s = std::exp(s - max);
+          sum += s;
+        }
         float* out = a.out + b * a.out_batch_stride + h * a.out_head_stride + i * a.out_row_stride;
+        const float* v = a.v + b * a.v_batch_stride + h * a.v_head_stride;
         for (int64_t d = 0; d < a.v_dim; ++d) {
           double acc = 0;
-          for (int64_t j = 0; j < a.kv_len; ++j)
-            acc += score[static_cast<size_t>(j)] * a.v[b * a.v_batch_stride + h * a.v_head_stride + j * a.v_row_stride + d];
+          for (int64_t j = 0; j < a.kv_len; ++j) acc += score[static_cast<size_t>(j)] * v[j * a.v_row_stride + d];
           out[d] = static_cast<float>(acc / sum);
         }
       }
