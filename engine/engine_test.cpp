@@ -40,6 +40,7 @@ TEST_CASE("tensor shape errors are exceptions with the shapes") {
   CHECK_THROWS_AS(t.expect({3, 2}, DType::f32, "x"), std::invalid_argument);
   CHECK_THROWS_AS(Tensor::empty({int64_t{1} << 30, int64_t{1} << 30, 4}), std::invalid_argument);
   CHECK_THROWS_AS(t.permute({0, 0}), std::invalid_argument);
+  CHECK_THROWS_AS(Tensor::empty({0, int64_t{1} << 40, int64_t{1} << 40}), std::invalid_argument);  // empty, yet its strides overflow
 }
 
 TEST_CASE("f16 conversion round-trips every half exactly") {

@@ -120,7 +120,8 @@ static void check_shape(const Shape& shape) {
   int64_t n = 1;
   for (int i = 0; i < shape.rank; ++i) {
     if (shape[i] < 0) fail("negative dimension in shape " + shape.str());
-    if (shape[i] > 0 && n > kMaxElements / shape[i]) fail("shape " + shape.str() + " is absurdly large");
+    if (shape[i] == 0) continue;  // bound the non-zero extents too: strides are products of them
+    if (n > kMaxElements / shape[i]) fail("shape " + shape.str() + " is absurdly large");
     n *= shape[i];
   }
 }
