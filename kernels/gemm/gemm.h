@@ -1,8 +1,9 @@
 // Single-precision GEMM: C[M,N] = act(A[M,K] * B[K,N] + bias) + residual.
 //
-// BLIS structure: a portable driver (gemm.cpp) blocks for the caches and packs A and B into panels, and a
-// tiny register-blocked microkernel per ISA (avx2.cpp, avx512.cpp) computes one MR x NR tile of C. The tile
-// sizes of each ISA live in one table (gemm_config). Weights are packed once (PackedB) when a model loads.
+// BLIS structure: a portable driver (gemm.cpp) blocks for the caches and threads, B is packed into NR-column
+// panels (pack.cpp), A is read in place, and a register-blocked microkernel per ISA (scalar.cpp, avx2.cpp,
+// avx512.cpp, one body in ukernel.inc) computes MR x NR tiles of C with the epilogue fused. The tile sizes of
+// each ISA live in one table (gemm_config). Weights are packed once (PackedB) when a model loads.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +18,7 @@ namespace lsam {
 struct GemmEpilogue {
   const float* bias = nullptr;       // [N], added before the activation
   Activation activation = Activation::none;
-  const float* residual = nullptr;   // [M, N] with row stride ldr, added after the activation; may alias C
+  const float* residual = nullptr;   // [M, N] with row stride ldr, added after the activation; may be C itself
   int64_t ldr = 0;
 };
 
