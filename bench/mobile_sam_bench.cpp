@@ -1,13 +1,16 @@
 // Whole-model MobileSAM benchmark: load, encoder and decoder medians, batched prompts, the per-op profile
 // of one encode as a fraction of the machine's measured FMA peak, and peak resident memory.
 //
-// usage: lsam_bench_mobile_sam -m MODEL [-i IMAGE] [--runs N] [--json]
+// usage: lsam_bench_mobile_sam -m MODEL [-i IMAGE] [--runs N] [--batch N] [--json] [--trace FILE]
+//        lsam_bench_mobile_sam -m MODEL --loop encoder|decoder [--runs N]   (one stage N times, for perf record)
+// --trace writes the profiled encode (a warm one: the arena is planned and touched) as a Chrome trace.
 // bench/mobile_sam.py runs this beside PyTorch on the same checkpoint and prints the ratios.
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -47,7 +50,7 @@ double peak_rss_mb() {
 
 int main(int argc, char** argv) {
   try {
-    const cli::Args args(argc - 1, argv + 1, {"-m", "-i", "--runs", "--batch"}, {"--json"});
+    const cli::Args args(argc - 1, argv + 1, {"-m", "-i", "--runs", "--batch", "--loop", "--trace"}, {"--json"});
     const int runs = std::stoi(args.get("--runs").value_or("5"));
     const int batch = std::stoi(args.get("--batch").value_or("16"));
     const cli::LoadedModel loaded = cli::load_mobile_sam(args.require("-m"));
@@ -61,6 +64,16 @@ int main(int argc, char** argv) {
     point.labels = {1};
     point.multimask = true;  // as the PyTorch side times it
     predictor.predict(point);
+    if (const auto stage = args.get("--loop")) {
+      if (*stage != "encoder" && *stage != "decoder") throw std::runtime_error("--loop takes encoder or decoder");
+      const double ms = time_ms([&] {
+        for (int r = 0; r < runs; ++r)
+          if (*stage == "encoder") predictor.set_image(image.rgb.data(), image.height, image.width);
+          else predictor.predict(point);
+      });
+      std::printf("%s: %.2f ms per run (mean of %d)\n", stage->c_str(), ms / runs, runs);
+      return 0;
+    }
     const double rss_mb = peak_rss_mb();
     const double arena_mb = static_cast<double>(predictor.encoder_arena_bytes()) / (1 << 20);
 
@@ -81,6 +94,15 @@ int main(int argc, char** argv) {
     predictor.set_image(image.rgb.data(), image.height, image.width);
     profiler::set_enabled(false);
     const auto ops = profiler::summarize();
+    if (const auto trace = args.get("--trace")) profiler::write_chrome_trace(*trace);
+    const std::string encoder_report = profiler::report(measure_fma_peak_gflops(active_isa(), num_threads()));
+    // And one profiled single-prompt decode, post-processing included.
+    profiler::clear();
+    profiler::set_enabled(true);
+    predictor.predict(point);
+    profiler::set_enabled(false);
+    double decoder_profiled_ms = 0;
+    for (const auto& s : profiler::summarize()) decoder_profiled_ms += s.total_ms;
     double total_ms = 0, flops = 0;
     for (const auto& s : ops) {
       total_ms += s.total_ms;
@@ -107,7 +129,9 @@ int main(int argc, char** argv) {
       std::printf("decoder x%-3d    %9.2f ms per prompt (batched)\n", batch, median(decode_batch));
       std::printf("peak RSS        %9.1f MB (load + one encode + one decode)\n", rss_mb);
       std::printf("encoder arena   %9.1f MB (planned, activations of one pass)\n\n", arena_mb);
-      std::printf("encoder profile (one run, %.1f ms in kernels):\n%s", total_ms, profiler::report(peak).c_str());
+      std::printf("encoder profile (one run, %.1f ms in kernels):\n%s\n", total_ms, encoder_report.c_str());
+      std::printf("decoder profile (one prompt, %.1f ms in kernels):\n%s", decoder_profiled_ms,
+                  profiler::report(peak).c_str());
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "lsam_bench_mobile_sam: %s\n", e.what());
