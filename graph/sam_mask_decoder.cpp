@@ -1,19 +1,11 @@
 #include "graph/sam_mask_decoder.h"
 
-#include <cmath>
 #include <cstring>
 
-#include "kernels/attention/attention.h"
 #include "kernels/gemm/gemm.h"
 #include "weights/weight_store.h"
 
 namespace lsam::graph {
-
-SamMaskDecoder::Attention SamMaskDecoder::load_attention(const WeightStore& w, const std::string& prefix, int64_t dim,
-                                                         int64_t inner, int64_t heads) {
-  return {Linear::load(w, prefix + "q_proj", dim, inner), Linear::load(w, prefix + "k_proj", dim, inner),
-          Linear::load(w, prefix + "v_proj", dim, inner), Linear::load(w, prefix + "out_proj", inner, dim), heads};
-}
 
 SamMaskDecoder::SamMaskDecoder(const WeightStore& w, const std::string& prefix, int64_t dim, int64_t heads,
                                int64_t depth, int64_t mask_tokens)
@@ -30,9 +22,9 @@ SamMaskDecoder::SamMaskDecoder(const WeightStore& w, const std::string& prefix, 
   for (int64_t i = 0; i < depth; ++i) {
     const std::string l = t + "layers." + std::to_string(i) + ".";
     Layer layer;
-    layer.self_attn = load_attention(w, l + "self_attn.", dim, dim, heads);
-    layer.token_to_image = load_attention(w, l + "cross_attn_token_to_image.", dim, cross, heads);
-    layer.image_to_token = load_attention(w, l + "cross_attn_image_to_token.", dim, cross, heads);
+    layer.self_attn = SamAttention::load(w, l + "self_attn.", dim, dim, heads);
+    layer.token_to_image = TokenToImageAttention(w, l + "cross_attn_token_to_image.", dim, cross, heads);
+    layer.image_to_token = ImageToTokenAttention(w, l + "cross_attn_image_to_token.", dim, cross, heads);
     layer.norm1 = LayerNorm::load(w, l + "norm1", dim, 1e-5f);
     layer.norm2 = LayerNorm::load(w, l + "norm2", dim, 1e-5f);
     layer.norm3 = LayerNorm::load(w, l + "norm3", dim, 1e-5f);
@@ -42,7 +34,7 @@ SamMaskDecoder::SamMaskDecoder(const WeightStore& w, const std::string& prefix, 
     layer.skip_first_pe = i == 0;
     layers_.push_back(std::move(layer));
   }
-  final_attn_ = load_attention(w, t + "final_attn_token_to_image.", dim, cross, heads);
+  final_attn_ = TokenToImageAttention(w, t + "final_attn_token_to_image.", dim, cross, heads);
   final_norm_ = LayerNorm::load(w, t + "norm_final_attn", dim, 1e-5f);
 
   upscale1_ = ConvTranspose::load(w, prefix + "output_upscaling.0", dim, dim / 4);
@@ -67,46 +59,15 @@ Tensor SamMaskDecoder::Mlp::operator()(const Tensor& x) const {
   return y;
 }
 
-Tensor SamMaskDecoder::Attention::operator()(const Tensor& queries, const Tensor& keys, const Tensor& values,
-                                             const Tensor* residual) const {
-  return attend(q(queries), k(keys), v(values), std::max(queries.dim(0), keys.dim(0)), residual);
-}
-
-Tensor SamMaskDecoder::Attention::attend(const Tensor& qp, const Tensor& kp, const Tensor& vp, int64_t batch,
-                                         const Tensor* residual) const {
-  const int64_t Lq = qp.dim(1), Lk = kp.dim(1), inner = qp.dim(2), head_dim = inner / heads;
-  auto batch_stride = [&](const Tensor& t) { return t.dim(0) == 1 ? 0 : t.dim(1) * inner; };  // 0: shared
-  Tensor mixed = Tensor::empty({batch, Lq, inner});
-  AttentionArgs a;
-  a.batch = batch;
-  a.heads = heads;
-  a.q_len = Lq;
-  a.kv_len = Lk;
-  a.qk_dim = a.v_dim = head_dim;
-  a.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-  a.q = qp.data<float>();
-  a.k = kp.data<float>();
-  a.v = vp.data<float>();
-  a.q_batch_stride = batch_stride(qp);
-  a.k_batch_stride = batch_stride(kp);
-  a.v_batch_stride = batch_stride(vp);
-  a.q_head_stride = a.k_head_stride = a.v_head_stride = a.out_head_stride = head_dim;
-  a.q_row_stride = a.k_row_stride = a.v_row_stride = a.out_row_stride = inner;
-  a.out = mixed.data<float>();
-  a.out_batch_stride = Lq * inner;
-  attention_f32(a);
-  return out(mixed, Activation::none, residual);
-}
-
 SamImageCache SamMaskDecoder::prepare(const Tensor& image, const Tensor& pe, const Tensor& no_mask_dense) const {
   const int64_t HW = image.dim(0) * image.dim(1);
   const Layer& first = layers_.front();
   SamImageCache c;
   c.keys = add(no_mask_dense.reshape({1, HW, dim_}), image.reshape({1, HW, dim_}));
   const Tensor k = add(c.keys, pe.reshape({1, HW, dim_}));
-  c.t2i_k = first.token_to_image.k(k);
-  c.t2i_v = first.token_to_image.v(c.keys);
-  c.i2t_q = first.image_to_token.q(k);
+  c.t2i_k = first.token_to_image.weights().k(k);
+  c.t2i_v = first.token_to_image.weights().v(c.keys);
+  c.i2t_q = first.image_to_token.weights().q(k);
   return c;
 }
 
@@ -141,19 +102,20 @@ SamDecoderOutput SamMaskDecoder::forward(const Tensor& image, const Tensor& pe, 
       queries = l.self_attn(q, q, queries, &queries);
     }
     l.norm1.apply_inplace(queries);
-    const bool cached = cache && &l == &layers_.front();  // image-side projections precomputed
-    Tensor k = cached ? Tensor() : add(keys, key_pe);
-    const Tensor qp = l.token_to_image.q(add(queries, query_pe));
-    queries = cached ? l.token_to_image.attend(qp, cache->t2i_k, cache->t2i_v, B, &queries)
-                     : l.token_to_image.attend(qp, l.token_to_image.k(k), l.token_to_image.v(keys), B, &queries);
+    const bool cached = cache && &l == &layers_.front();  // layer 0's image side precomputed
+    const Tensor k = cached ? Tensor() : add(keys, key_pe);
+    const Tensor q = add(queries, query_pe);
+    queries = cached ? l.token_to_image.on_projected(q, cache->t2i_k, cache->t2i_v, queries)
+                     : l.token_to_image(q, k, keys, queries);
     l.norm2.apply_inplace(queries);
     queries = l.mlp2(l.mlp1(queries, Activation::relu), Activation::none, &queries);
     l.norm3.apply_inplace(queries);
-    const Tensor kp = l.image_to_token.k(add(queries, query_pe)), vp = l.image_to_token.v(queries);
-    keys = l.image_to_token.attend(cached ? cache->i2t_q : l.image_to_token.q(k), kp, vp, B, &keys);
+    const Tensor kq = add(queries, query_pe);
+    keys = cached ? l.image_to_token.on_projected(kq, queries, cache->i2t_q, keys)
+                  : l.image_to_token(kq, queries, k, keys);
     l.norm4.apply_inplace(keys);
   }
-  queries = final_attn_(add(queries, query_pe), add(keys, key_pe), keys, &queries);
+  queries = final_attn_(add(queries, query_pe), add(keys, key_pe), keys, queries);
   final_norm_.apply_inplace(queries);
 
   // Upscale the image tokens 4x and project each mask token onto them.

@@ -6,15 +6,16 @@
 #include <vector>
 
 #include "graph/ops.h"
+#include "graph/sam_attention.h"
 
 namespace lsam::graph {
 
-// Layer 0's image-side projections for prompts without a mask input. The dense prompt is then the learned
-// "no mask" embedding, so these depend on the image alone: a predictor computes them once per image and
-// every mask-free prompt shares them (a quarter of the decoder's FLOPs per prompt).
+// Layer 0's image side for prompts without a mask input. The dense prompt is then the learned "no mask"
+// embedding, so these depend on the image alone: a predictor computes them once per image and every
+// mask-free prompt shares them.
 struct SamImageCache {
-  Tensor keys;                // [1, HW, dim]: image embedding + no-mask embedding
-  Tensor t2i_k, t2i_v, i2t_q;  // [1, HW, inner]
+  Tensor keys;                 // [1, HW, dim]: image embedding + no-mask embedding
+  Tensor t2i_k, t2i_v, i2t_q;  // [1, HW, inner]: layer 0's projections of keys (+ positional encoding)
 };
 
 struct SamDecoderOutput {
@@ -36,19 +37,10 @@ class SamMaskDecoder {
   SamImageCache prepare(const Tensor& image, const Tensor& pe, const Tensor& no_mask_dense) const;
 
  private:
-  // SAM's Attention: projections to an internal width (dim / downsample), heads, output projection.
-  struct Attention {
-    Linear q, k, v, out;
-    int64_t heads = 0;
-    // queries [B, Lq, dim], keys [B, Lk, dim], values [B, Lk, dim] -> [B, Lq, dim] (+ residual)
-    Tensor operator()(const Tensor& queries, const Tensor& keys, const Tensor& values,
-                      const Tensor* residual) const;
-    // The same from projected operands [B or 1, L, inner]; a leading 1 is shared by the whole batch, as
-    // may be the residual.
-    Tensor attend(const Tensor& qp, const Tensor& kp, const Tensor& vp, int64_t batch, const Tensor* residual) const;
-  };
   struct Layer {
-    Attention self_attn, token_to_image, image_to_token;
+    SamAttention self_attn;
+    TokenToImageAttention token_to_image;
+    ImageToTokenAttention image_to_token;
     LayerNorm norm1, norm2, norm3, norm4;
     Linear mlp1, mlp2;
     bool skip_first_pe = false;
@@ -58,13 +50,10 @@ class SamMaskDecoder {
     Tensor operator()(const Tensor& x) const;
   };
 
-  static Attention load_attention(const WeightStore& w, const std::string& prefix, int64_t dim, int64_t inner,
-                                  int64_t heads);
-
   int64_t dim_, mask_tokens_;
   Tensor output_tokens_;  // [1 + mask_tokens, dim]: IoU token then mask tokens
   std::vector<Layer> layers_;
-  Attention final_attn_;
+  TokenToImageAttention final_attn_;
   LayerNorm final_norm_;
   ConvTranspose upscale1_, upscale2_;
   LayerNorm upscale_norm_;
