@@ -1,5 +1,6 @@
 #include "graph/ops.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "kernels/conv/conv.h"
@@ -98,10 +99,11 @@ Tensor Conv::operator()(const Tensor& x, const Tensor* residual) const {
   return y;
 }
 
-ConvTranspose ConvTranspose::load(const WeightStore& w, const std::string& prefix, int64_t in, int64_t out) {
+ConvTranspose ConvTranspose::load(const WeightStore& w, const std::string& prefix, int64_t in, int64_t out,
+                                  Activation act) {
   const Tensor& weight = w.get(prefix + ".weight", {in, out, 2, 2});
   const Tensor& bias = w.get(prefix + ".bias", {out});
-  return {std::make_shared<const ConvTranspose2x2>(in, out, weight.data<float>(), bias.data<float>())};
+  return {std::make_shared<const ConvTranspose2x2>(in, out, weight.data<float>(), bias.data<float>(), act)};
 }
 
 Tensor ConvTranspose::operator()(const Tensor& x) const {
@@ -147,6 +149,25 @@ void add_inplace(Tensor& a, const Tensor& b) {
   const Tensor bc = b.contiguous();
   const int64_t block = bc.numel();
   add_rows_f32(a.numel() / block, block, a.data<float>(), block, bc.data<float>(), a.data<float>(), block);
+}
+
+Tensor transpose_last2(const Tensor& x) {
+  if (x.rank() < 2) throw std::invalid_argument("transpose_last2: " + x.describe());
+  const Tensor xc = x.contiguous();
+  Shape shape = x.shape();
+  const int64_t R = shape[-2], C = shape[-1], n = R * C == 0 ? 0 : xc.numel() / (R * C);
+  std::swap(shape[-2], shape[-1]);
+  Tensor y = Tensor::empty(shape);
+  constexpr int64_t kB = 8;  // 8 x 8 blocks: both sides move whole cache lines
+  for (int64_t m = 0; m < n; ++m) {
+    const float* src = xc.data<float>() + m * R * C;
+    float* dst = y.data<float>() + m * R * C;
+    for (int64_t i0 = 0; i0 < R; i0 += kB)
+      for (int64_t j0 = 0; j0 < C; j0 += kB)
+        for (int64_t j = j0; j < std::min(j0 + kB, C); ++j)
+          for (int64_t i = i0; i < std::min(i0 + kB, R); ++i) dst[j * R + i] = src[i * C + j];
+  }
+  return y;
 }
 
 Tensor nhwc_to_nchw(const Tensor& x) { return x.permute({0, 3, 1, 2}).contiguous(); }

@@ -56,8 +56,9 @@ struct Conv {
 struct ConvTranspose {
   std::shared_ptr<const ConvTranspose2x2> op;
 
-  // prefix.weight [in, out, 2, 2] and prefix.bias [out].
-  static ConvTranspose load(const WeightStore& w, const std::string& prefix, int64_t in, int64_t out);
+  // prefix.weight [in, out, 2, 2] and prefix.bias [out]; the activation is fused.
+  static ConvTranspose load(const WeightStore& w, const std::string& prefix, int64_t in, int64_t out,
+                            Activation act = Activation::none);
   Tensor operator()(const Tensor& x) const;
 };
 
@@ -65,6 +66,9 @@ Tensor activation(const Tensor& x, Activation act);
 void activation_inplace(Tensor& x, Activation act);
 Tensor add(const Tensor& a, const Tensor& b);
 void add_inplace(Tensor& a, const Tensor& b);
+
+// [..., R, C] -> [..., C, R], contiguous.
+Tensor transpose_last2(const Tensor& x);
 
 // Layout changes at the model boundary (PyTorch goldens and users think NCHW).
 Tensor nhwc_to_nchw(const Tensor& x);

@@ -24,15 +24,6 @@ Tensor fold_heads(const Tensor& x, const Tensor& w, int64_t heads) {
   return y;
 }
 
-// [rows, cols] -> [cols, rows], in 8 x 8 blocks so that both sides move whole cache lines.
-void transpose(const float* x, int64_t rows, int64_t cols, float* y) {
-  constexpr int64_t kB = 8;
-  for (int64_t i0 = 0; i0 < rows; i0 += kB)
-    for (int64_t j0 = 0; j0 < cols; j0 += kB)
-      for (int64_t j = j0; j < std::min(j0 + kB, cols); ++j)
-        for (int64_t i = i0; i < std::min(i0 + kB, rows); ++i) y[j * rows + i] = x[i * cols + j];
-}
-
 // The image operand of a batch of B is either per prompt [B, HW, C] or shared [1, HW, C].
 void expect_image(const Tensor& x, int64_t B, int64_t C, const char* what) {
   if (x.rank() != 3 || (x.dim(0) != 1 && x.dim(0) != B) || x.dim(2) != C)
@@ -108,7 +99,7 @@ Tensor TokenToImageAttention::operator()(const Tensor& queries, const Tensor& im
 
   // Folded queries, heads x T per prompt; a shared image serves the whole batch in one GEMM.
   const Tensor folded = fold_heads(w_.q(queries), k_fold_, heads);  // [B, heads * T, dim]
-  Tensor scores_t = Tensor::empty({HW, nq}), probs = Tensor::empty({nq, HW}), mixed_t = Tensor::empty({dim, nq});
+  Tensor scores_t = Tensor::empty({HW, nq}), mixed_t = Tensor::empty({dim, nq});
   Tensor mixed = Tensor::empty({B, T, inner});
   for (int64_t g = 0; g < groups; ++g) {
     const float* k = image_k.data<float>() + g * HW * dim;
@@ -116,7 +107,7 @@ Tensor TokenToImageAttention::operator()(const Tensor& queries, const Tensor& im
     // scores^T [HW, nq] = image_k * folded^T: the image side is A, read in place.
     gemm_f32(HW, nq, dim, k, dim, false, folded.data<float>() + g * nq * dim, dim, true, scores_t.data<float>(), nq,
              {});
-    transpose(scores_t.data<float>(), HW, nq, probs.data<float>());
+    const Tensor probs = transpose_last2(scores_t);
     softmax_f32(nq, HW, probs.data<float>(), HW, probs.data<float>(), HW);
     // (probs * image_v)^T [dim, nq] = image_v^T * probs^T: the image side again as A, column-major.
     gemm_f32(dim, nq, HW, v, dim, true, probs.data<float>(), HW, true, mixed_t.data<float>(), nq, {});
@@ -153,8 +144,7 @@ ImageToTokenAttention::ImageToTokenAttention(const WeightStore& w, const std::st
   identity_ = Tensor::zeros({inner, inner});
   for (int64_t d = 0; d < inner; ++d) identity_.data<float>()[d * inner + d] = scale;
   const Tensor& wo = w.get(prefix + "out_proj.weight", {dim, inner});
-  out_fold_ = Tensor::empty({inner, dim});
-  transpose(wo.data<float>(), dim, inner, out_fold_.data<float>());
+  out_fold_ = transpose_last2(wo).clone();
 }
 
 Tensor ImageToTokenAttention::operator()(const Tensor& keys, const Tensor& values, const Tensor& image,

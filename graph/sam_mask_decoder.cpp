@@ -39,7 +39,7 @@ SamMaskDecoder::SamMaskDecoder(const WeightStore& w, const std::string& prefix, 
 
   upscale1_ = ConvTranspose::load(w, prefix + "output_upscaling.0", dim, dim / 4);
   upscale_norm_ = LayerNorm::load(w, prefix + "output_upscaling.1", dim / 4, 1e-6f);
-  upscale2_ = ConvTranspose::load(w, prefix + "output_upscaling.3", dim / 4, dim / 8);
+  upscale2_ = ConvTranspose::load(w, prefix + "output_upscaling.3", dim / 4, dim / 8, Activation::gelu);
   for (int64_t i = 0; i < mask_tokens; ++i) {
     Mlp m;
     for (int j = 0; j < 3; ++j)
@@ -123,7 +123,6 @@ SamDecoderOutput SamMaskDecoder::forward(const Tensor& image, const Tensor& pe, 
   upscale_norm_.apply_inplace(up);
   activation_inplace(up, Activation::gelu);
   up = upscale2_(up);
-  activation_inplace(up, Activation::gelu);
   const int64_t side = 4 * grid, pixels = side * side, channels = up.dim(-1);
 
   const int64_t first = multimask ? 1 : 0, count = multimask ? mask_tokens_ - 1 : 1;
@@ -135,11 +134,14 @@ SamDecoderOutput SamMaskDecoder::forward(const Tensor& image, const Tensor& pe, 
       std::memcpy(hyper.data<float>() + (b * count + i) * channels, h.data<float>() + b * channels,
                   static_cast<size_t>(channels) * sizeof(float));
   }
+  // masks[b, m, p] = hyper[b, m, :] . up[b, p, :]: the pixels as the GEMM's rows, read in place (as B
+  // they would be repacked), then the few mask columns transposed.
+  Tensor logits_t = Tensor::empty({B, pixels, count});
+  gemm_f32_batched(B, pixels, count, channels, up.data<float>(), channels, pixels * channels, false,
+                   hyper.data<float>(), channels, count * channels, true, logits_t.data<float>(), count,
+                   pixels * count);
   SamDecoderOutput out;
-  out.low_res_logits = Tensor::empty({B, count, side, side});
-  gemm_f32_batched(B, count, pixels, channels, hyper.data<float>(), channels, count * channels, false, up.data<float>(),
-                   channels, pixels * channels, true, out.low_res_logits.data<float>(), pixels, count * pixels);
-
+  out.low_res_logits = transpose_last2(logits_t).reshape({B, count, side, side});
   Tensor iou_token = queries.slice(1, 0, 1).contiguous().reshape({B, dim_});
   Tensor iou_all = iou_head_(iou_token);  // [B, mask_tokens]
   out.iou = iou_all.slice(1, first, first + count).contiguous();

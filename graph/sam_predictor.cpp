@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "engine/threads.h"
 #include "kernels/resize/resize.h"
 #include "weights/weight_store.h"
 
@@ -120,15 +121,17 @@ SamPrompt SamPredictor::to_model_frame(const Prompt& p) const {
 }
 
 Tensor SamPredictor::postprocess(const Tensor& low_res) const {
+  // Sam.postprocess_masks: upscale to the padded model frame, crop the padding, resize to the image; only
+  // the crop is ever computed.
   const int64_t n = low_res.dim(0), low = low_res.dim(1), S = model_->image_size();
-  Tensor up = Tensor::empty({n, S, S});
-  resize_bilinear_f32(low_res.data<float>(), n, low, low, up.data<float>(), S, S, false);
-  Tensor crop = up.slice(1, 0, input_h_).slice(2, 0, input_w_).contiguous();
+  Tensor crop = Tensor::empty({n, input_h_, input_w_});
+  resize_bilinear_crop_f32(low_res.data<float>(), n, low, low, crop.data<float>(), S, S, input_h_, input_w_, false);
   Tensor full = Tensor::empty({n, orig_h_, orig_w_});
   resize_bilinear_f32(crop.data<float>(), n, input_h_, input_w_, full.data<float>(), orig_h_, orig_w_, false);
   Tensor masks = Tensor::empty({n, orig_h_, orig_w_}, DType::u8);
   const float* f = full.data<float>();
   uint8_t* m = masks.data<uint8_t>();
+#pragma omp parallel for num_threads(available_threads()) schedule(static)
   for (int64_t i = 0; i < full.numel(); ++i) m[i] = f[i] > 0.0f;
   return masks;
 }

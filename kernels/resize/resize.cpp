@@ -23,6 +23,18 @@ struct AxisTable {
   AxisTable(int taps_, int64_t out)
       : taps(taps_), index(static_cast<size_t>(taps_ * out)), weight(static_cast<size_t>(taps_ * out)) {}
   ResampleAxisF32 view(int64_t out) const { return {out, taps, index.data(), weight.data()}; }
+
+  // The table of the first `keep` of this table's `out` outputs.
+  AxisTable first(int64_t out, int64_t keep) const {
+    AxisTable t(taps, keep);
+    for (int j = 0; j < taps; ++j) {
+      std::copy_n(index.begin() + j * out, keep, t.index.begin() + j * keep);
+      std::copy_n(weight.begin() + j * out, keep, t.weight.begin() + j * keep);
+    }
+    return t;
+  }
+  // Input positions [0, rows_read()) hold every tap.
+  int64_t rows_read() const { return index.empty() ? 0 : *std::max_element(index.begin(), index.end()) + 1; }
 };
 
 // Non-antialiased (upsample_bilinear2d): source coordinate s = scale * (i + 0.5) - 0.5 clamped at 0, with
@@ -79,28 +91,40 @@ AxisTable antialias_axis(int64_t in, int64_t out) {
 
 void resize_bilinear_f32(const float* x, int64_t channels, int64_t in_h, int64_t in_w, float* y, int64_t out_h,
                          int64_t out_w, bool antialias) {
-  if (channels < 1 || in_h < 1 || in_w < 1 || out_h < 1 || out_w < 1 ||
-      std::max({in_h, in_w, out_h, out_w}) > (1 << 30))
+  resize_bilinear_crop_f32(x, channels, in_h, in_w, y, out_h, out_w, out_h, out_w, antialias);
+}
+
+void resize_bilinear_crop_f32(const float* x, int64_t channels, int64_t in_h, int64_t in_w, float* y, int64_t out_h,
+                              int64_t out_w, int64_t keep_h, int64_t keep_w, bool antialias) {
+  if (channels < 1 || in_h < 1 || in_w < 1 || out_h < 1 || out_w < 1 || keep_h < 1 || keep_w < 1 ||
+      keep_h > out_h || keep_w > out_w || std::max({in_h, in_w, out_h, out_w}) > (1 << 30))
     throw std::invalid_argument("resize_bilinear_f32: bad sizes " + std::to_string(in_h) + "x" + std::to_string(in_w) +
-                                " -> " + std::to_string(out_h) + "x" + std::to_string(out_w));
-  const AxisTable ht = antialias ? antialias_axis(in_w, out_w) : linear_axis(in_w, out_w);
-  const AxisTable vt = antialias ? antialias_axis(in_h, out_h) : linear_axis(in_h, out_h);
-  const double mid = static_cast<double>(channels * in_h * out_w), out = static_cast<double>(channels * out_h * out_w);
+                                " -> " + std::to_string(out_h) + "x" + std::to_string(out_w) + " keeping " +
+                                std::to_string(keep_h) + "x" + std::to_string(keep_w));
+  const AxisTable ht = (antialias ? antialias_axis(in_w, out_w) : linear_axis(in_w, out_w)).first(out_w, keep_w);
+  const AxisTable vt = (antialias ? antialias_axis(in_h, out_h) : linear_axis(in_h, out_h)).first(out_h, keep_h);
+  const int64_t rows = vt.rows_read();  // input rows the kept output rows read
+  const double mid = static_cast<double>(channels * rows * keep_w), out = static_cast<double>(channels * keep_h * keep_w);
   LSAM_PROFILE("resize_bilinear", 2.0 * (mid * ht.taps + out * vt.taps),
-               4.0 * (static_cast<double>(channels * in_h * in_w) + 2.0 * mid + out));
+               4.0 * (static_cast<double>(channels * rows * in_w) + 2.0 * mid + out));
   const auto h_pass = pick_variant(resample_h_f32_ref, resample_h_f32_avx2, resample_h_f32_avx512);
   const auto v_pass = pick_variant(resample_v_f32_ref, resample_v_f32_avx2, resample_v_f32_avx512);
-  const ResampleAxisF32 h = ht.view(out_w), v = vt.view(out_h);
-  const auto tmp = std::make_unique_for_overwrite<float[]>(static_cast<size_t>(channels * in_h * out_w));
-  const int64_t min_rows = std::max<int64_t>(1, 16384 / out_w);  // ~16K outputs per thread at least
+  const ResampleAxisF32 h = ht.view(keep_w), v = vt.view(keep_h);
+  const auto tmp = std::make_unique_for_overwrite<float[]>(static_cast<size_t>(channels * rows * keep_w));
+  const int64_t min_rows = std::max<int64_t>(1, 16384 / keep_w);  // ~16K outputs per thread at least
 
-  parallel_for(channels * in_h, min_rows,
-               [&](int64_t b, int64_t e) { h_pass(h, e - b, x + b * in_w, in_w, tmp.get() + b * out_w, out_w); });
-  parallel_for(channels * out_h, min_rows, [&](int64_t b, int64_t e) {
+  parallel_for(channels * rows, min_rows, [&](int64_t b, int64_t e) {
+    while (b < e) {  // a chunk of rows may span channels
+      const int64_t c = b / rows, stop = std::min(e, (c + 1) * rows);
+      h_pass(h, stop - b, x + (c * in_h + b - c * rows) * in_w, in_w, tmp.get() + b * keep_w, keep_w);
+      b = stop;
+    }
+  });
+  parallel_for(channels * keep_h, min_rows, [&](int64_t b, int64_t e) {
     while (b < e) {  // a chunk of output rows may span channels
-      const int64_t c = b / out_h, stop = std::min(e, (c + 1) * out_h);
-      v_pass(v, b - c * out_h, stop - c * out_h, out_w, tmp.get() + c * in_h * out_w, out_w, y + c * out_h * out_w,
-             out_w);
+      const int64_t c = b / keep_h, stop = std::min(e, (c + 1) * keep_h);
+      v_pass(v, b - c * keep_h, stop - c * keep_h, keep_w, tmp.get() + c * rows * keep_w, keep_w,
+             y + c * keep_h * keep_w, keep_w);
       b = stop;
     }
   });

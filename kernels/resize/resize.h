@@ -20,6 +20,13 @@ namespace lsam {
 void resize_bilinear_f32(const float* x, int64_t channels, int64_t in_h, int64_t in_w, float* y, int64_t out_h,
                          int64_t out_w, bool antialias);
 
+// The top-left keep_h x keep_w corner of that resize into y[channels, keep_h, keep_w], computing nothing
+// else: interpolate(x, (out_h, out_w))[..., :keep_h, :keep_w], as SAM crops its upscaled masks to the
+// unpadded image. Each output pixel's taps depend only on its own index, so the values are those of the
+// full resize.
+void resize_bilinear_crop_f32(const float* x, int64_t channels, int64_t in_h, int64_t in_w, float* y, int64_t out_h,
+                              int64_t out_w, int64_t keep_h, int64_t keep_w, bool antialias);
+
 // PIL.Image.resize((out_w, out_h), Image.BILINEAR) on interleaved x[in_h, in_w, channels] into
 // y[out_h, out_w, channels], bit-exact with Pillow 9.4 (the arithmetic of ImagingResample, see resize_pil.cpp).
 // channels is 1 to 4: 1 and 3 are PIL's "L" and "RGB"; PIL resizes "LA" and "RGBA" premultiplied by alpha,

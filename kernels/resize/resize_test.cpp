@@ -5,8 +5,10 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -210,6 +212,24 @@ TEST_CASE("resize entry points: every ISA and thread split gives the scalar resu
     CHECK(got.bytes == expected.bytes);
   }
   set_active_isa(saved);
+}
+
+TEST_CASE("a cropped resize is the corner of the full resize, to the bit") {
+  const std::vector<float> x = random_floats(3 * 64 * 48, 12);
+  for (bool aa : {false, true})
+    for (auto [oh, ow, kh, kw] : {std::array<int64_t, 4>{256, 192, 193, 150}, {256, 192, 256, 1}, {20, 15, 7, 15},
+                                  {64, 48, 64, 48}}) {
+      std::vector<float> full(static_cast<size_t>(3 * oh * ow)), crop(static_cast<size_t>(3 * kh * kw));
+      resize_bilinear_f32(x.data(), 3, 64, 48, full.data(), oh, ow, aa);
+      resize_bilinear_crop_f32(x.data(), 3, 64, 48, crop.data(), oh, ow, kh, kw, aa);
+      bool same = true;
+      for (int64_t c = 0; c < 3; ++c)
+        for (int64_t i = 0; i < kh; ++i)
+          for (int64_t j = 0; j < kw; ++j) same &= crop[(c * kh + i) * kw + j] == full[(c * oh + i) * ow + j];
+      CHECK(same);
+    }
+  std::vector<float> y(4);
+  CHECK_THROWS_AS(resize_bilinear_crop_f32(x.data(), 3, 64, 48, y.data(), 8, 8, 9, 1, false), std::invalid_argument);
 }
 
 TEST_CASE("resize semantics that need no torch") {
