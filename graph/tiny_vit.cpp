@@ -8,6 +8,7 @@
 #include "kernels/attention/attention.h"
 #include "kernels/attention/window.h"
 #include "kernels/conv/conv.h"
+#include "kernels/eltwise/eltwise.h"
 #include "weights/weight_store.h"
 
 namespace lsam::graph {
@@ -103,10 +104,11 @@ Tensor TinyViT::mbconv(const MBConv& m, const Tensor& x) const {
     const Tensor e = m.expand(x.slice(1, h0, h1));
     const Tensor d = m.depthwise(e);  // rows of the halo saw zero padding: dropped below
     const Tensor mid = d.slice(1, y0 - h0, y0 - h0 + (y1 - y0));
-    m.project.op->run(mid.data<float>(), 1, y1 - y0, W, y.data<float>() + y0 * W * C,
-                      x.data<float>() + y0 * W * C);
+    float* band = y.data<float>() + y0 * W * C;
+    m.project.op->run(mid.data<float>(), 1, y1 - y0, W, band, x.data<float>() + y0 * W * C);
+    // The block's last GELU comes after the shortcut; applied while the band is still in cache.
+    activation_f32(Activation::gelu, (y1 - y0) * W * C, band, band);
   }
-  activation_inplace(y, Activation::gelu);  // the block's last GELU comes after the shortcut
   return y;
 }
 
