@@ -67,6 +67,8 @@ def main():
           f"{100 * ours['encoder_gflops'] / ours['peak_gflops']:.0f}% of the measured {ours['peak_gflops']:.0f} GFLOP/s "
           f"FMA peak; isa {ours['isa']}, {ours['threads']} threads; torch {torch['torch']} with {torch['threads']} threads")
     print(f"load {ours['load_ms']:.1f} ms (.lsam), peak RSS {ours['peak_rss_mb']:.0f} MB (load + encode + decode)")
+    print(f"largest non-matmul op type in the encoder profile: {ours['largest_non_matmul_op']}, "
+          f"{ours['largest_non_matmul_share_pct']:.1f}% of encoder time")
 
 
 if __name__ == "__main__":

@@ -99,13 +99,25 @@ int main(int argc, char** argv) {
       decode_batch.push_back(time_ms([&] { predictor.predict_batch(prompts); }) / batch);
 
     // One profiled encode: where each millisecond goes.
+    const double peak = measure_fma_peak_gflops(active_isa(), num_threads());
     profiler::clear();
     profiler::set_enabled(true);
     predictor.set_image(image.rgb.data(), image.height, image.width);
     profiler::set_enabled(false);
     const auto ops = profiler::summarize();
     if (const auto trace = args.get("--trace")) profiler::write_chrome_trace(*trace);
-    const std::string encoder_report = profiler::report(measure_fma_peak_gflops(active_isa(), num_threads()));
+    const std::string encoder_report = profiler::report(peak);
+    double total_ms = 0, flops = 0;
+    for (const auto& s : ops) total_ms += s.total_ms, flops += s.flops;
+    // The largest share of encoder time taken by an op type that is not a matrix product (GEMM, conv,
+    // fused attention): norms, activations, layout shuffles, depthwise convs, resizes.
+    const profiler::OpSummary* largest_other = nullptr;
+    for (const auto& s : ops)
+      if (s.op != "gemm" && s.op != "conv" && s.op != "attention" && (!largest_other || s.total_ms > largest_other->total_ms))
+        largest_other = &s;
+    const std::string other_op = largest_other ? largest_other->op : "none";
+    const double other_share = largest_other && total_ms > 0 ? 100 * largest_other->total_ms / total_ms : 0;
+
     // And one profiled single-prompt decode, post-processing included.
     profiler::clear();
     profiler::set_enabled(true);
@@ -113,12 +125,6 @@ int main(int argc, char** argv) {
     profiler::set_enabled(false);
     double decoder_profiled_ms = 0;
     for (const auto& s : profiler::summarize()) decoder_profiled_ms += s.total_ms;
-    double total_ms = 0, flops = 0;
-    for (const auto& s : ops) {
-      total_ms += s.total_ms;
-      flops += s.flops;
-    }
-    const double peak = measure_fma_peak_gflops(active_isa(), num_threads());
     const double enc_ms = median(encode);
     const double enc_gflops = flops / (enc_ms * 1e6);
 
@@ -126,9 +132,10 @@ int main(int argc, char** argv) {
       std::printf(
           "{\"isa\":\"%s\",\"threads\":%d,\"load_ms\":%.3f,\"encoder_ms\":%.3f,\"decoder_ms\":%.3f,"
           "\"decoder_batch%d_ms_per_prompt\":%.3f,\"encoder_gflop\":%.3f,\"encoder_gflops\":%.2f,\"peak_gflops\":%.2f,"
-          "\"peak_rss_mb\":%.1f,\"encoder_arena_mb\":%.1f}\n",
+          "\"peak_rss_mb\":%.1f,\"encoder_arena_mb\":%.1f,\"largest_non_matmul_op\":\"%s\","
+          "\"largest_non_matmul_share_pct\":%.1f}\n",
           isa_name(active_isa()), num_threads(), loaded.load_ms, enc_ms, median(decode), batch, median(decode_batch),
-          flops * 1e-9, enc_gflops, peak, rss_mb, arena_mb);
+          flops * 1e-9, enc_gflops, peak, rss_mb, arena_mb, other_op.c_str(), other_share);
     } else {
       std::printf("isa %s, %d threads, image %lldx%lld, %d runs (medians)\n", isa_name(active_isa()), num_threads(),
                   static_cast<long long>(image.width), static_cast<long long>(image.height), runs);
@@ -138,7 +145,9 @@ int main(int argc, char** argv) {
       std::printf("decoder         %9.2f ms per prompt (single)\n", median(decode));
       std::printf("decoder x%-3d    %9.2f ms per prompt (batched)\n", batch, median(decode_batch));
       std::printf("peak RSS        %9.1f MB (load + one encode + one decode)\n", rss_mb);
-      std::printf("encoder arena   %9.1f MB (planned, activations of one pass)\n\n", arena_mb);
+      std::printf("encoder arena   %9.1f MB (planned, activations of one pass)\n", arena_mb);
+      std::printf("largest non-matmul op type in the encoder: %s, %.1f%% of its time\n\n", other_op.c_str(),
+                  other_share);
       std::printf("encoder profile (one run, %.1f ms in kernels):\n%s\n", total_ms, encoder_report.c_str());
       std::printf("decoder profile (one prompt, %.1f ms in kernels):\n%s", decoder_profiled_ms,
                   profiler::report(peak).c_str());
