@@ -30,4 +30,15 @@ const char* isa_name(Isa level);
 // Parses "scalar", "avx2", "avx512"; throws on anything else.
 Isa parse_isa(const char* name);
 
+// The variant of a kernel for active_isa(), for drivers whose variants share one signature.
+template <class Fn>
+Fn* pick_variant(Fn* ref, Fn* avx2, Fn* avx512) {
+  switch (active_isa()) {
+    case Isa::avx512: return avx512;
+    case Isa::avx2: return avx2;
+    case Isa::scalar: break;
+  }
+  return ref;
+}
+
 }  // namespace lsam

@@ -2,6 +2,9 @@
 // the thread count, never on timing, so results are bit-identical for a fixed LSAM_NUM_THREADS.
 #pragma once
 
+#include <omp.h>
+
+#include <algorithm>
 #include <cstdint>
 
 namespace lsam {
@@ -21,6 +24,26 @@ inline Range split_range(int64_t n, int parts, int i) {
   const int64_t base = n / parts, extra = n % parts;
   const int64_t begin = i * base + (i < extra ? i : extra);
   return {begin, begin + base + (i < extra ? 1 : 0)};
+}
+
+// fn(begin, end) over a static split of [0, n) into at most available_threads() chunks of at least
+// `min_chunk` items each, so that small problems stay on the calling thread. The split depends only on n and
+// the thread count: results are identical run to run. For baseline drivers: ISA translation units must not
+// instantiate templates shared with baseline code (kernels/README.md).
+template <class Fn>
+void parallel_for(int64_t n, int64_t min_chunk, Fn&& fn) {
+  if (n <= 0) return;
+  const int64_t most = std::max<int64_t>(1, n / std::max<int64_t>(1, min_chunk));
+  const int threads = static_cast<int>(std::min<int64_t>(available_threads(), most));
+  if (threads == 1) {
+    fn(int64_t{0}, n);
+    return;
+  }
+#pragma omp parallel num_threads(threads)
+  {
+    const Range r = split_range(n, omp_get_num_threads(), omp_get_thread_num());
+    if (r.begin < r.end) fn(r.begin, r.end);
+  }
 }
 
 }  // namespace lsam

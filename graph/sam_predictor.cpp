@@ -131,8 +131,9 @@ Tensor SamPredictor::postprocess(const Tensor& low_res) const {
   Tensor masks = Tensor::empty({n, orig_h_, orig_w_}, DType::u8);
   const float* f = full.data<float>();
   uint8_t* m = masks.data<uint8_t>();
-#pragma omp parallel for num_threads(available_threads()) schedule(static)
-  for (int64_t i = 0; i < full.numel(); ++i) m[i] = f[i] > 0.0f;
+  parallel_for(full.numel(), 1 << 16, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) m[i] = f[i] > 0.0f;
+  });
   return masks;
 }
 

@@ -1,8 +1,9 @@
 // Eltwise entry points: profile, pick the variant, split the elements over threads.
 #include "kernels/eltwise/eltwise.h"
 
+#include "engine/cpu.h"
 #include "engine/profiler.h"
-#include "kernels/eltwise/driver.h"
+#include "engine/threads.h"
 
 namespace lsam {
 namespace {

@@ -3,8 +3,9 @@
 
 #include <algorithm>
 
+#include "engine/cpu.h"
 #include "engine/profiler.h"
-#include "kernels/eltwise/driver.h"
+#include "engine/threads.h"
 
 namespace lsam {
 namespace {

@@ -4,8 +4,9 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/cpu.h"
 #include "engine/profiler.h"
-#include "kernels/eltwise/driver.h"
+#include "engine/threads.h"
 #include "kernels/resize/resize.h"
 
 namespace lsam {

@@ -15,8 +15,9 @@
 #include <string>
 #include <vector>
 
+#include "engine/cpu.h"
 #include "engine/profiler.h"
-#include "kernels/eltwise/driver.h"
+#include "engine/threads.h"
 #include "kernels/resize/resize.h"
 
 namespace lsam {
