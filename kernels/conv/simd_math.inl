@@ -3,7 +3,8 @@
 // translation units, inside their anonymous namespace: nothing here gets external linkage.
 //
 // V provides: width, set, load, store (whole or the first n lanes), + - * /, fma(a, b, c) = a * b + c, min, max,
-// round (to nearest) and pow2(n) = 2^n for integral n. Everything is forced inline: an out-of-line call would
+// recip(a) ~ 1 / a (an estimate refined once: about an ulp, and not bound by the divider's throughput), round
+// (to nearest) and pow2(n) = 2^n for integral n. Everything is forced inline: an out-of-line call would
 // spill every live vector register, since the ABI preserves none of them.
 #pragma once
 
@@ -47,7 +48,7 @@ template <class V>
   q = V::fma(u2, q, V::set(-1.68282697438203e-03f));
   q = V::fma(u2, q, V::set(-7.37332916720468e-03f));
   q = V::fma(u2, q, V::set(-1.42647390514189e-02f));
-  const V erf = u * p / q;
+  const V erf = u * p * V::recip(q);
   return x * V::fma(erf, V::set(0.5f), V::set(0.5f));
 }
 

@@ -31,6 +31,10 @@ struct Vec {
   static T fma(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
   static T min(T a, T b) { return _mm512_min_ps(a, b); }
   static T max(T a, T b) { return _mm512_max_ps(a, b); }
+  static T recip(T x) {  // 14-bit estimate, one Newton step
+    const T r = _mm512_rcp14_ps(x);
+    return _mm512_mul_ps(r, _mm512_fnmadd_ps(x, r, _mm512_set1_ps(2.f)));
+  }
 };
 
 #include "kernels/gemm/vmath.inc"

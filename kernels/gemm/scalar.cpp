@@ -25,6 +25,7 @@ struct Vec {
   static T fma(T a, T b, T c) { return a * b + c; }
   static T min(T a, T b) { return a < b ? a : b; }
   static T max(T a, T b) { return a > b ? a : b; }
+  static T recip(T x) { return 1.f / x; }
 };
 
 #include "kernels/gemm/vmath.inc"
