@@ -37,11 +37,19 @@ std::vector<float> random_vector(int64_t n, uint32_t seed) {
   return v;
 }
 
+// Where q, k, v and out live, as the graph code lays them out.
+enum class Layout {
+  per_head,  // q [B, H, Lq, D], k and v [B, H, Lkv, D], out [B, H, Lq, D], each head contiguous
+  qkv,       // TinyViT: one projection [B, L, H, 3, D] (per token and head: q | k | v), out [B, L, H * D]
+  tokens,    // SAM mask decoder: q [B, Lq, H * D], k and v [B, Lkv, H * D], out [B, Lq, H * D]
+};
+
 struct Shape {
   const char* name;
   int64_t batch, heads, q_len, kv_len, head_dim;
   bool bias;     // TinyViT: one [heads, L, L] table broadcast over the windows
   int64_t kv_w;  // SAM ViT: decomposed rel-pos over a (kv_len / kv_w) x kv_w key grid; 0 = none
+  Layout layout = Layout::per_head;
 };
 
 constexpr Shape kShapes[] = {
@@ -51,14 +59,20 @@ constexpr Shape kShapes[] = {
     // and 14 x 14 windows (the grid padded to 70 x 70: 25 windows) with all 16 heads.
     {"vith_global_rel", 1, 2, 4096, 4096, 80, false, 64},
     {"vith_window_rel", 25, 16, 196, 196, 80, false, 14},
-    // MobileSAM TinyViT: stage 1 (128 x 128 tokens, 7 x 7 windows, 4 heads), stage 2 (64 x 64, 14 x 14
-    // windows, 5 heads), stage 3 (64 x 64, 7 x 7 windows, 10 heads); head dim 32 throughout.
-    {"tinyvit_s1", 361, 4, 49, 49, 32, true, 0},
-    {"tinyvit_s2", 25, 5, 196, 196, 32, true, 0},
-    {"tinyvit_s3", 100, 10, 49, 49, 32, true, 0},
-    // SAM mask decoder cross attention (8 heads of 16): 7 tokens to the 4096 image tokens, and back.
-    {"decoder_t2i", 1, 8, 7, 4096, 16, false, 0},
-    {"decoder_i2t", 1, 8, 4096, 7, 16, false, 0},
+    // MobileSAM TinyViT (graph/tiny_vit.cpp), q, k and v read in place from the qkv projection: stage 1
+    // (128 x 128 tokens padded to 133 x 133, 7 x 7 windows, 4 heads), stage 2 (64 x 64 padded to 70 x 70,
+    // 14 x 14 windows, 5 heads), stage 3 (64 x 64 padded to 70 x 70, 7 x 7 windows, 10 heads); head dim 32.
+    {"tinyvit_s1", 361, 4, 49, 49, 32, true, 0, Layout::qkv},
+    {"tinyvit_s2", 25, 5, 196, 196, 32, true, 0, Layout::qkv},
+    {"tinyvit_s3", 100, 10, 49, 49, 32, true, 0, Layout::qkv},
+    // The same with a few windows, so that the operands stay in L2: the kernel's own speed, without the
+    // stalls on a projection larger than L3.
+    {"tinyvit_s1_l2", 8, 4, 49, 49, 32, true, 0, Layout::qkv},
+    {"tinyvit_s2_l2", 2, 5, 196, 196, 32, true, 0, Layout::qkv},
+    // SAM mask decoder cross attention (graph/sam_mask_decoder.cpp, 8 heads of 16 in 128 channels): the 7
+    // tokens to the 4096 image tokens, and back.
+    {"decoder_t2i", 1, 8, 7, 4096, 16, false, 0, Layout::tokens},
+    {"decoder_i2t", 1, 8, 4096, 7, 16, false, 0, Layout::tokens},
 };
 
 // Operands of one shape, per-head contiguous: q [B * H, Lq, D], k and v [B * H, Lkv, D], out [B * H, Lq, D].
@@ -75,12 +89,35 @@ struct Problem {
     a.batch = s.batch, a.heads = s.heads, a.q_len = s.q_len, a.kv_len = s.kv_len;
     a.qk_dim = a.v_dim = s.head_dim;
     a.scale = 1.0f / std::sqrt(static_cast<float>(s.head_dim));
-    const int64_t d = s.head_dim;
-    a.q = q.data(), a.q_batch_stride = s.heads * s.q_len * d, a.q_head_stride = s.q_len * d, a.q_row_stride = d;
-    a.k = k.data(), a.k_batch_stride = s.heads * s.kv_len * d, a.k_head_stride = s.kv_len * d, a.k_row_stride = d;
-    a.v = v.data(), a.v_batch_stride = s.heads * s.kv_len * d, a.v_head_stride = s.kv_len * d, a.v_row_stride = d;
-    a.out = out.data(), a.out_batch_stride = s.heads * s.q_len * d, a.out_head_stride = s.q_len * d;
-    a.out_row_stride = d;
+    const int64_t d = s.head_dim, c = s.heads * d;
+    switch (s.layout) {
+      case Layout::per_head:
+        a.q = q.data(), a.q_batch_stride = s.heads * s.q_len * d, a.q_head_stride = s.q_len * d, a.q_row_stride = d;
+        a.k = k.data(), a.k_batch_stride = s.heads * s.kv_len * d, a.k_head_stride = s.kv_len * d;
+        a.k_row_stride = d;
+        a.v = v.data(), a.v_batch_stride = s.heads * s.kv_len * d, a.v_head_stride = s.kv_len * d;
+        a.v_row_stride = d;
+        a.out = out.data(), a.out_batch_stride = s.heads * s.q_len * d, a.out_head_stride = s.q_len * d;
+        a.out_row_stride = d;
+        break;
+      case Layout::qkv:  // q_len == kv_len: q holds the whole projection, k and v stay empty
+        q = random_vector(s.batch * s.q_len * 3 * c, 1);
+        a.q = q.data(), a.k = q.data() + d, a.v = q.data() + 2 * d;
+        a.q_batch_stride = a.k_batch_stride = a.v_batch_stride = s.q_len * 3 * c;
+        a.q_head_stride = a.k_head_stride = a.v_head_stride = 3 * d;
+        a.q_row_stride = a.k_row_stride = a.v_row_stride = 3 * c;
+        break;
+      case Layout::tokens:
+        a.q = q.data(), a.q_batch_stride = s.q_len * c;
+        a.k = k.data(), a.k_batch_stride = s.kv_len * c;
+        a.v = v.data(), a.v_batch_stride = s.kv_len * c;
+        a.q_head_stride = a.k_head_stride = a.v_head_stride = d;
+        a.q_row_stride = a.k_row_stride = a.v_row_stride = c;
+        break;
+    }
+    if (s.layout != Layout::per_head) {
+      a.out = out.data(), a.out_batch_stride = s.q_len * c, a.out_head_stride = d, a.out_row_stride = c;
+    }
     if (s.bias) {
       bias = random_vector(s.heads * s.q_len * s.kv_len, 4);
       a.bias = bias.data(), a.bias_head_stride = s.q_len * s.kv_len, a.bias_row_stride = s.kv_len;
@@ -186,6 +223,7 @@ const bool registered = [] {
     benchmark::RegisterBenchmark((std::string("attention_fused/") + s.name).c_str(), BM_attention_fused, s)
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime();
+    if (s.layout != Layout::per_head) continue;  // the unfused baseline takes per-head operands only
     benchmark::RegisterBenchmark((std::string("attention_unfused/") + s.name).c_str(), BM_attention_unfused, s)
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime();
