@@ -32,6 +32,27 @@ TEST_CASE("tensor views share storage and keep strides honest") {
   CHECK(reinterpret_cast<uintptr_t>(t.raw()) % kTensorAlignment == 0);
 }
 
+TEST_CASE("contiguous copies of strided views match element-wise indexing") {
+  Tensor t = Tensor::empty({3, 4, 5, 6});
+  for (int i = 0; i < 360; ++i) t.data<float>()[i] = static_cast<float>(i);
+  const auto at = [&](int64_t a, int64_t b, int64_t c, int64_t d) { return t.data<float>()[((a * 4 + b) * 5 + c) * 6 + d]; };
+  // Inner dims dense (runs of 5 x 6), a middle slice (runs of 6), a permute (runs of 1), a size-1 dim.
+  const Tensor rows = t.slice(1, 1, 3).contiguous(), cols = t.slice(3, 2, 5).contiguous();
+  const Tensor perm = t.permute({3, 0, 2, 1}).contiguous(), one = t.slice(0, 2, 3).slice(2, 1, 4).contiguous();
+  bool same = true;
+  for (int64_t a = 0; a < 3; ++a)
+    for (int64_t b = 0; b < 4; ++b)
+      for (int64_t c = 0; c < 5; ++c)
+        for (int64_t d = 0; d < 6; ++d) {
+          if (b >= 1 && b < 3) same &= rows.data<float>()[((a * 2 + b - 1) * 5 + c) * 6 + d] == at(a, b, c, d);
+          if (d >= 2 && d < 5) same &= cols.data<float>()[((a * 4 + b) * 5 + c) * 3 + d - 2] == at(a, b, c, d);
+          same &= perm.data<float>()[((d * 3 + a) * 5 + c) * 4 + b] == at(a, b, c, d);
+          if (a == 2 && c >= 1 && c < 4) same &= one.data<float>()[(b * 3 + c - 1) * 6 + d] == at(a, b, c, d);
+        }
+  CHECK(same);
+  CHECK(t.slice(1, 2, 2).permute({1, 0, 2, 3}).contiguous().numel() == 0);
+}
+
 TEST_CASE("tensor shape errors are exceptions with the shapes") {
   Tensor t = Tensor::empty({2, 3});
   CHECK_THROWS_WITH_AS(t.reshape({4, 2}), "cannot reshape f32[2, 3] to [4, 2]", std::invalid_argument);

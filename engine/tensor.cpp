@@ -3,6 +3,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "engine/profiler.h"
+
 namespace lsam {
 namespace {
 
@@ -237,17 +239,23 @@ Tensor Tensor::copy_to(Allocator& allocator) const {
     std::memcpy(out.raw(), raw(), nbytes());
     return out;
   }
-  // Generic strided gather, innermost dimension as the contiguous run when possible.
-  const int r = rank();
+  // Strided gather: the innermost dimensions that are laid out densely form one run, copied with memcpy;
+  // an index over the outer dimensions finds each run.
+  if (numel() == 0) return out;
+  LSAM_PROFILE("copy", 0, 2.0 * static_cast<double>(nbytes()));
+  int outer = rank();
+  int64_t run = 1;
+  while (outer > 0 && (shape_[outer - 1] == 1 || strides_[static_cast<size_t>(outer - 1)] == run)) run *= shape_[--outer];
   std::array<int64_t, Shape::kMaxRank> idx{};
   const auto* src = static_cast<const uint8_t*>(raw());
   auto* dst = static_cast<uint8_t*>(out.raw());
-  const int64_t n = numel();
-  for (int64_t k = 0; k < n; ++k) {
+  const size_t run_bytes = static_cast<size_t>(run) * elem;
+  const int64_t runs = numel() / run;
+  for (int64_t k = 0; k < runs; ++k) {
     int64_t off = 0;
-    for (int i = 0; i < r; ++i) off += idx[static_cast<size_t>(i)] * strides_[static_cast<size_t>(i)];
-    std::memcpy(dst + static_cast<size_t>(k) * elem, src + off * static_cast<int64_t>(elem), elem);
-    for (int i = r - 1; i >= 0; --i) {
+    for (int i = 0; i < outer; ++i) off += idx[static_cast<size_t>(i)] * strides_[static_cast<size_t>(i)];
+    std::memcpy(dst + static_cast<size_t>(k) * run_bytes, src + off * static_cast<int64_t>(elem), run_bytes);
+    for (int i = outer - 1; i >= 0; --i) {
       if (++idx[static_cast<size_t>(i)] < shape_[i]) break;
       idx[static_cast<size_t>(i)] = 0;
     }

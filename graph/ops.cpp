@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "engine/profiler.h"
 #include "kernels/conv/conv.h"
 #include "kernels/eltwise/eltwise.h"
 #include "kernels/norm/norm.h"
@@ -158,6 +159,7 @@ Tensor transpose_last2(const Tensor& x) {
   const int64_t R = shape[-2], C = shape[-1], n = R * C == 0 ? 0 : xc.numel() / (R * C);
   std::swap(shape[-2], shape[-1]);
   Tensor y = Tensor::empty(shape);
+  LSAM_PROFILE("copy", 0, 2.0 * static_cast<double>(y.nbytes()));
   constexpr int64_t kB = 8;  // 8 x 8 blocks: both sides move whole cache lines
   for (int64_t m = 0; m < n; ++m) {
     const float* src = xc.data<float>() + m * R * C;

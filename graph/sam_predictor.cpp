@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "engine/profiler.h"
 #include "engine/threads.h"
 #include "kernels/resize/resize.h"
 #include "weights/weight_store.h"
@@ -131,6 +132,7 @@ Tensor SamPredictor::postprocess(const Tensor& low_res) const {
   Tensor masks = Tensor::empty({n, orig_h_, orig_w_}, DType::u8);
   const float* f = full.data<float>();
   uint8_t* m = masks.data<uint8_t>();
+  LSAM_PROFILE("threshold", static_cast<double>(full.numel()), 5.0 * static_cast<double>(full.numel()));
   parallel_for(full.numel(), 1 << 16, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) m[i] = f[i] > 0.0f;
   });
