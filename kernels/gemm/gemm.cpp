@@ -37,6 +37,12 @@ struct KernelEntry {
 // KC = NC = 320 also cuts the models' K and N (640, 960, 1280, 3840, 5120) into whole blocks. The AVX2 row
 // was tuned with gemm_bench on Zen 3 (256 x 384 and 480 x 192 measure within noise of it); the AVX-512 row
 // is unmeasured (no such machine yet).
+//
+// Tried on Zen 3 at the MobileSAM shapes, 2 threads, interleaved with oneDNN on rounds where a team FMA probe
+// showed both cores free, and not kept: BLIS's order inside a group of mc rows (panels outside, strips
+// inside, so a KC x NR panel of B stays in L1 and the in-place A slivers come from L2) took 1.1-1.2x the
+// time at mc = 48 and 96 (16384 x 128 x 512, 4096 x 160 x 960); KC = 256 and NC = 160 were within the
+// noise (+-5%) of this table; non-temporal stores of C (32 MB at 16384 x 128 x 512) did not help.
 constexpr KernelEntry kKernels[] = {
     {{6, 8, 320, 320}, gemm_ukernel_f32_scalar_6x8},
     {{6, 16, 320, 320}, gemm_ukernel_f32_avx2_6x16},
