@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
     const double rss_mb = peak_rss_mb();
     const double arena_mb = static_cast<double>(predictor.encoder_arena_bytes()) / (1 << 20);
 
-    std::vector<double> encode, decode, decode_batch;
+    std::vector<double> encode, decode, decode_batch, core, core_batch;
     for (int r = 0; r < runs; ++r)
       encode.push_back(time_ms([&] { predictor.set_image(image.rgb.data(), image.height, image.width); }));
     for (int r = 0; r < runs; ++r) decode.push_back(time_ms([&] { predictor.predict(point); }));
@@ -97,6 +97,11 @@ int main(int argc, char** argv) {
                                                    image.height * 0.5f};
     for (int r = 0; r < runs; ++r)
       decode_batch.push_back(time_ms([&] { predictor.predict_batch(prompts); }) / batch);
+    // The decoder alone (prompt encoder + mask decoder to the low-res logits), without the masks' upscaling
+    // to the image: what PyTorch's decoder_core times.
+    for (int r = 0; r < runs; ++r) core.push_back(time_ms([&] { predictor.predict(point, false); }));
+    for (int r = 0; r < runs; ++r)
+      core_batch.push_back(time_ms([&] { predictor.predict_batch(prompts, false); }) / batch);
 
     // One profiled encode: where each millisecond goes.
     const double peak = measure_fma_peak_gflops(active_isa(), num_threads());
@@ -131,11 +136,11 @@ int main(int argc, char** argv) {
     if (args.has("--json")) {
       std::printf(
           "{\"isa\":\"%s\",\"threads\":%d,\"load_ms\":%.3f,\"encoder_ms\":%.3f,\"decoder_ms\":%.3f,"
-          "\"decoder_batch%d_ms_per_prompt\":%.3f,\"encoder_gflop\":%.3f,\"encoder_gflops\":%.2f,\"peak_gflops\":%.2f,"
+          "\"decoder_batch%d_ms_per_prompt\":%.3f,\"decoder_core_ms\":%.3f,\"decoder_core_batch%d_ms_per_prompt\":%.3f,\"encoder_gflop\":%.3f,\"encoder_gflops\":%.2f,\"peak_gflops\":%.2f,"
           "\"peak_rss_mb\":%.1f,\"encoder_arena_mb\":%.1f,\"largest_non_matmul_op\":\"%s\","
           "\"largest_non_matmul_share_pct\":%.1f}\n",
           isa_name(active_isa()), num_threads(), loaded.load_ms, enc_ms, median(decode), batch, median(decode_batch),
-          flops * 1e-9, enc_gflops, peak, rss_mb, arena_mb, other_op.c_str(), other_share);
+          median(core), batch, median(core_batch), flops * 1e-9, enc_gflops, peak, rss_mb, arena_mb, other_op.c_str(), other_share);
     } else {
       std::printf("isa %s, %d threads, image %lldx%lld, %d runs (medians)\n", isa_name(active_isa()), num_threads(),
                   static_cast<long long>(image.width), static_cast<long long>(image.height), runs);
@@ -144,6 +149,8 @@ int main(int argc, char** argv) {
                   flops * 1e-9, enc_gflops, 100 * enc_gflops / peak, peak);
       std::printf("decoder         %9.2f ms per prompt (single)\n", median(decode));
       std::printf("decoder x%-3d    %9.2f ms per prompt (batched)\n", batch, median(decode_batch));
+      std::printf("decoder core    %9.2f ms per prompt (single), %.2f batched: low-res logits, no upscaling\n",
+                  median(core), median(core_batch));
       std::printf("peak RSS        %9.1f MB (load + one encode + one decode)\n", rss_mb);
       std::printf("encoder arena   %9.1f MB (planned, activations of one pass)\n", arena_mb);
       std::printf("largest non-matmul op type in the encoder: %s, %.1f%% of its time\n\n", other_op.c_str(),

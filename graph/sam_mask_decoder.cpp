@@ -118,14 +118,9 @@ SamDecoderOutput SamMaskDecoder::forward(const Tensor& image, const Tensor& pe, 
   queries = final_attn_(add(queries, query_pe), add(keys, key_pe), keys, queries);
   final_norm_.apply_inplace(queries);
 
-  // Upscale the image tokens 4x and project each mask token onto them.
-  Tensor up = upscale1_(keys.reshape({B, grid, grid, dim_}));
-  upscale_norm_.apply_inplace(up);
-  activation_inplace(up, Activation::gelu);
-  up = upscale2_(up);
-  const int64_t side = 4 * grid, pixels = side * side, channels = up.dim(-1);
-
+  // Each mask token through its hypernetwork MLP: [B, count, channels].
   const int64_t first = multimask ? 1 : 0, count = multimask ? mask_tokens_ - 1 : 1;
+  const int64_t channels = dim_ / 8, side = 4 * grid, pixels = side * side;
   Tensor hyper = Tensor::empty({B, count, channels});
   for (int64_t i = 0; i < count; ++i) {
     Tensor token = queries.slice(1, 1 + first + i, 2 + first + i).contiguous().reshape({B, dim_});
@@ -134,14 +129,24 @@ SamDecoderOutput SamMaskDecoder::forward(const Tensor& image, const Tensor& pe, 
       std::memcpy(hyper.data<float>() + (b * count + i) * channels, h.data<float>() + b * channels,
                   static_cast<size_t>(channels) * sizeof(float));
   }
-  // masks[b, m, p] = hyper[b, m, :] . up[b, p, :]: the pixels as the GEMM's rows, read in place (as B
-  // they would be repacked), then the few mask columns transposed.
-  Tensor logits_t = Tensor::empty({B, pixels, count});
-  gemm_f32_batched(B, pixels, count, channels, up.data<float>(), channels, pixels * channels, false,
-                   hyper.data<float>(), channels, count * channels, true, logits_t.data<float>(), count,
-                   pixels * count);
+
+  // Upscale each prompt's image tokens 4x and project its mask tokens onto them, one prompt at a time: the
+  // upscaled maps are 12 MB a prompt and nothing in them is shared, so a batch need not hold them all.
   SamDecoderOutput out;
-  out.low_res_logits = transpose_last2(logits_t).reshape({B, count, side, side});
+  out.low_res_logits = Tensor::empty({B, count, side, side});
+  for (int64_t b = 0; b < B; ++b) {
+    Tensor up = upscale1_(keys.slice(0, b, b + 1).reshape({1, grid, grid, dim_}));
+    upscale_norm_.apply_inplace(up);
+    activation_inplace(up, Activation::gelu);
+    up = upscale2_(up);
+    // masks[m, p] = hyper[m, :] . up[p, :]: the pixels as the GEMM's rows, read in place (as B they would be
+    // repacked), then the few mask columns transposed.
+    Tensor logits_t = Tensor::empty({pixels, count});
+    gemm_f32(pixels, count, channels, up.data<float>(), channels, false, hyper.data<float>() + b * count * channels,
+             channels, true, logits_t.data<float>(), count, {});
+    const Tensor logits = transpose_last2(logits_t);
+    std::memcpy(out.low_res_logits.data<float>() + b * count * pixels, logits.data<float>(), logits.nbytes());
+  }
   Tensor iou_token = queries.slice(1, 0, 1).contiguous().reshape({B, dim_});
   Tensor iou_all = iou_head_(iou_token);  // [B, mask_tokens]
   out.iou = iou_all.slice(1, first, first + count).contiguous();

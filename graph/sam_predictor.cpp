@@ -149,9 +149,17 @@ const SamImageCache& SamPredictor::image_cache() const {
   return *image_cache_;
 }
 
-Prediction SamPredictor::predict(const Prompt& prompt) const { return predict_batch({prompt}).front(); }
+Prediction SamPredictor::predict(const Prompt& prompt, bool masks) const {
+  return predict_batch({prompt}, masks).front();
+}
 
-std::vector<Prediction> SamPredictor::predict_batch(const std::vector<Prompt>& prompts) const {
+size_t SamPredictor::decoder_arena_bytes() const {
+  size_t bytes = 0;
+  for (const auto& [shape, arena] : decoder_arenas_) bytes += arena.planned_bytes();
+  return bytes;
+}
+
+std::vector<Prediction> SamPredictor::predict_batch(const std::vector<Prompt>& prompts, bool masks) const {
   for (const Prompt& p : prompts) check_prompt(p);
   const auto start = std::chrono::steady_clock::now();
   // Group prompts whose token layouts match, so each group is one batched decoder call.
@@ -167,30 +175,31 @@ std::vector<Prediction> SamPredictor::predict_batch(const std::vector<Prompt>& p
     const auto B = static_cast<int64_t>(members.size());
     const bool has_mask = std::get<2>(key);
     const SamImageCache* cache = has_mask ? nullptr : &image_cache();
-    SamDecoderOutput out;
-    {
-      ArenaScope scope(decoder_arena_);
-      Tensor sparse, dense = has_mask ? Tensor::empty({B, grid, grid, dim}) : Tensor();
-      for (int64_t b = 0; b < B; ++b) {
-        const SamPrompt m = to_model_frame(prompts[members[static_cast<size_t>(b)]]);
-        const Tensor s = pe.sparse(m);
-        if (!sparse.defined()) sparse = Tensor::empty({B, s.dim(0), dim});
-        std::memcpy(sparse.data<float>() + b * s.numel(), s.data<float>(), s.nbytes());
-        if (has_mask) {
-          const Tensor d = pe.dense(m);
-          std::memcpy(dense.data<float>() + b * d.numel(), d.data<float>(), d.nbytes());
-        }
+    const DecoderShape shape{std::get<0>(key), std::get<1>(key), has_mask, std::get<3>(key), B};
+    constexpr size_t kMaxArenas = 8;  // distinct shapes kept planned; beyond that, start over
+    if (decoder_arenas_.size() >= kMaxArenas && !decoder_arenas_.contains(shape)) decoder_arenas_.clear();
+    ArenaScope scope(decoder_arenas_[shape]);
+    Tensor sparse, dense = has_mask ? Tensor::empty({B, grid, grid, dim}) : Tensor();
+    for (int64_t b = 0; b < B; ++b) {
+      const SamPrompt m = to_model_frame(prompts[members[static_cast<size_t>(b)]]);
+      const Tensor s = pe.sparse(m);
+      if (!sparse.defined()) sparse = Tensor::empty({B, s.dim(0), dim});
+      std::memcpy(sparse.data<float>() + b * s.numel(), s.data<float>(), s.nbytes());
+      if (has_mask) {
+        const Tensor d = pe.dense(m);
+        std::memcpy(dense.data<float>() + b * d.numel(), d.data<float>(), d.nbytes());
       }
-      const SamDecoderOutput o = model_->mask_decoder().forward(embedding_.reshape({grid, grid, dim}), pe.dense_pe(),
-                                                                 sparse, dense, std::get<3>(key), cache);
-      out = {o.low_res_logits.clone(), o.iou.clone()};
     }
+    const SamDecoderOutput out = model_->mask_decoder().forward(embedding_.reshape({grid, grid, dim}), pe.dense_pe(),
+                                                               sparse, dense, std::get<3>(key), cache);
+    // Results leave the arena (its memory serves the next pass) as heap copies.
     const int64_t count = out.iou.dim(1), low = out.low_res_logits.dim(-1);
     for (int64_t b = 0; b < B; ++b) {
       Prediction& r = results[members[static_cast<size_t>(b)]];
-      r.low_res_logits = out.low_res_logits.select(0, b).clone();
+      const Tensor logits = out.low_res_logits.select(0, b);
+      r.low_res_logits = logits.clone();
       r.iou = out.iou.select(0, b).clone();
-      r.masks = postprocess(r.low_res_logits.reshape({count, low, low}));
+      if (masks) r.masks = postprocess(logits.reshape({count, low, low})).clone();
     }
   }
   timings_.decode_ms = elapsed_ms(start);

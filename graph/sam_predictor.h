@@ -5,9 +5,11 @@
 #pragma once
 
 #include <array>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "engine/memory.h"
@@ -63,9 +65,11 @@ class SamPredictor {
   void set_image(const uint8_t* rgb, int64_t height, int64_t width);
   bool has_image() const { return embedding_.defined(); }
 
-  Prediction predict(const Prompt& prompt) const;
+  // With masks = false only the IoU scores and low-res logits are computed (Prediction::masks stays
+  // undefined): enough to rank candidates or to feed a later prompt's mask_input.
+  Prediction predict(const Prompt& prompt, bool masks = true) const;
   // Prompts with the same structure (point count, box, mask, multimask) share one decoder call.
-  std::vector<Prediction> predict_batch(const std::vector<Prompt>& prompts) const;
+  std::vector<Prediction> predict_batch(const std::vector<Prompt>& prompts, bool masks = true) const;
 
   // The cached embedding with the image geometry, to prompt later without the encoder.
   void save_embedding(const std::string& path) const;
@@ -75,7 +79,7 @@ class SamPredictor {
   const SamTimings& timings() const { return timings_; }
   // Bytes of the planned activation arenas (0 until a pass has been recorded).
   size_t encoder_arena_bytes() const { return encoder_arena_.planned_bytes(); }
-  size_t decoder_arena_bytes() const { return decoder_arena_.planned_bytes(); }
+  size_t decoder_arena_bytes() const;
   int64_t original_height() const { return orig_h_; }
   int64_t original_width() const { return orig_w_; }
   int64_t input_height() const { return input_h_; }
@@ -95,7 +99,11 @@ class SamPredictor {
   Tensor embedding_;
   mutable std::optional<SamImageCache> image_cache_;  // built on the first mask-free prompt of an image
   int64_t orig_h_ = 0, orig_w_ = 0, input_h_ = 0, input_w_ = 0;
-  mutable Arena encoder_arena_, decoder_arena_;
+  // A decoder pass's allocations depend on the prompt structure and the batch size: one arena per such
+  // shape, so that alternating single and batched prompts both replay a plan.
+  using DecoderShape = std::tuple<size_t, bool, bool, bool, int64_t>;  // points, box, mask, multimask, batch
+  mutable Arena encoder_arena_;
+  mutable std::map<DecoderShape, Arena> decoder_arenas_;
   mutable SamTimings timings_;
 };
 
