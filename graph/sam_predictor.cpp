@@ -171,7 +171,16 @@ std::vector<Prediction> SamPredictor::predict_batch(const std::vector<Prompt>& p
   std::vector<Prediction> results(prompts.size());
   const SamPromptEncoder& pe = model_->prompt_encoder();
   const int64_t grid = embedding_.dim(1), dim = embedding_.dim(3);
-  for (const auto& [key, members] : groups) {
+  // Larger groups run in chunks of kChunk prompts. Each prompt carries its own 4 MB of image tokens through
+  // the two-way transformer: a chunk's stay in the last-level cache from op to op, and a batch of any size
+  // needs no more memory than one chunk.
+  constexpr size_t kChunk = 4;
+  std::vector<std::pair<std::tuple<size_t, bool, bool, bool>, std::vector<size_t>>> chunks;
+  for (const auto& [key, all] : groups)
+    for (size_t i = 0; i < all.size(); i += kChunk)
+      chunks.push_back({key, std::vector<size_t>(all.begin() + static_cast<std::ptrdiff_t>(i),
+                                                 all.begin() + static_cast<std::ptrdiff_t>(std::min(all.size(), i + kChunk)))});
+  for (const auto& [key, members] : chunks) {
     const auto B = static_cast<int64_t>(members.size());
     const bool has_mask = std::get<2>(key);
     const SamImageCache* cache = has_mask ? nullptr : &image_cache();
