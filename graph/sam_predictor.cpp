@@ -130,11 +130,14 @@ Tensor SamPredictor::postprocess(const Tensor& low_res) const {
   Tensor full = Tensor::empty({n, orig_h_, orig_w_});
   resize_bilinear_f32(crop.data<float>(), n, input_h_, input_w_, full.data<float>(), orig_h_, orig_w_, false);
   Tensor masks = Tensor::empty({n, orig_h_, orig_w_}, DType::u8);
-  const float* f = full.data<float>();
-  uint8_t* m = masks.data<uint8_t>();
+  const float* logits = full.data<float>();
+  uint8_t* inside = masks.data<uint8_t>();
   LSAM_PROFILE("threshold", static_cast<double>(full.numel()), 5.0 * static_cast<double>(full.numel()));
-  parallel_for(full.numel(), 1 << 16, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) m[i] = f[i] > 0.0f;
+  parallel_for(full.numel(), 1 << 16, [logits, inside](int64_t b, int64_t e) {
+    // Restrict-qualified locals: a uint8_t store may alias anything, the loop would not be vectorised.
+    const float* __restrict x = logits;
+    uint8_t* __restrict y = inside;
+    for (int64_t i = b; i < e; ++i) y[i] = x[i] > 0.0f;
   });
   return masks;
 }
