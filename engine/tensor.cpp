@@ -3,8 +3,6 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "engine/profiler.h"
-
 namespace lsam {
 namespace {
 
@@ -242,7 +240,6 @@ Tensor Tensor::copy_to(Allocator& allocator) const {
   // Strided gather: the innermost dimensions that are laid out densely form one run, copied with memcpy;
   // an index over the outer dimensions finds each run.
   if (numel() == 0) return out;
-  LSAM_PROFILE("copy", 0, 2.0 * static_cast<double>(nbytes()));
   int outer = rank();
   int64_t run = 1;
   while (outer > 0 && (shape_[outer - 1] == 1 || strides_[static_cast<size_t>(outer - 1)] == run)) run *= shape_[--outer];
