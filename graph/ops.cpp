@@ -172,7 +172,10 @@ Tensor transpose_last2(const Tensor& x) {
   return y;
 }
 
-Tensor nhwc_to_nchw(const Tensor& x) { return x.permute({0, 3, 1, 2}).contiguous(); }
-Tensor nchw_to_nhwc(const Tensor& x) { return x.permute({0, 2, 3, 1}).contiguous(); }
+Tensor nhwc_to_nchw(const Tensor& x) {
+  if (x.rank() != 4) throw std::invalid_argument("nhwc_to_nchw: expected NHWC, got " + x.describe());
+  const int64_t n = x.dim(0), h = x.dim(1), w = x.dim(2), c = x.dim(3);
+  return transpose_last2(x.contiguous().reshape({n, h * w, c})).reshape({n, c, h, w});
+}
 
 }  // namespace lsam::graph

@@ -70,8 +70,7 @@ void add_inplace(Tensor& a, const Tensor& b);
 // [..., R, C] -> [..., C, R], contiguous.
 Tensor transpose_last2(const Tensor& x);
 
-// Layout changes at the model boundary (PyTorch goldens and users think NCHW).
+// The layout change at the model boundary (PyTorch goldens and users think NCHW).
 Tensor nhwc_to_nchw(const Tensor& x);
-Tensor nchw_to_nhwc(const Tensor& x);
 
 }  // namespace lsam::graph

@@ -1,7 +1,6 @@
 #include "graph/sam_attention.h"
 
 #include <algorithm>
-#include <cmath>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -21,6 +20,29 @@ Tensor fold_heads(const Tensor& x, const Tensor& w, int64_t heads) {
   for (int64_t b = 0; b < B; ++b)
     gemm_f32_batched(heads, T, n, hd, x.data<float>() + b * T * inner, inner, hd, false, w.data<float>(), n, hd * n,
                      false, y.data<float>() + b * heads * T * n, n, T * n, {});
+  return y;
+}
+
+// x [B, T, inner] -> [B, heads * T, inner]: each head's slice of x, times scale, in its own columns and zero
+// elsewhere. What fold_heads gives for w = scale * I, without multiplying by the identity: the keys folded
+// against image queries that are already projected.
+Tensor spread_heads(const Tensor& x, int64_t heads, float scale) {
+  const int64_t B = x.dim(0), T = x.dim(1), inner = x.dim(2), hd = inner / heads;
+  Tensor y = Tensor::zeros({B, heads * T, inner});
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t h = 0; h < heads; ++h)
+      for (int64_t t = 0; t < T; ++t) {
+        const float* src = x.data<float>() + (b * T + t) * inner + h * hd;
+        float* dst = y.data<float>() + ((b * heads + h) * T + t) * inner + h * hd;
+        for (int64_t d = 0; d < hd; ++d) dst[d] = scale * src[d];
+      }
+  return y;
+}
+
+// A heap copy of a stored weight times scale (the store's pages are released after loading).
+Tensor scaled_copy(const Tensor& w, float scale) {
+  Tensor y = w.clone();
+  for (float& x : std::span(y.data<float>(), static_cast<size_t>(y.numel()))) x *= scale;
   return y;
 }
 
@@ -55,7 +77,7 @@ Tensor SamAttention::attend(const Tensor& qp, const Tensor& kp, const Tensor& vp
   a.q_len = Lq;
   a.kv_len = Lk;
   a.qk_dim = a.v_dim = hd;
-  a.scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  a.scale = scale();
   a.q = qp.data<float>();
   a.k = kp.data<float>();
   a.v = vp.data<float>();
@@ -73,9 +95,7 @@ Tensor SamAttention::attend(const Tensor& qp, const Tensor& kp, const Tensor& vp
 TokenToImageAttention::TokenToImageAttention(const WeightStore& w, const std::string& prefix, int64_t dim,
                                              int64_t inner, int64_t heads)
     : w_(SamAttention::load(w, prefix, dim, inner, heads)) {
-  const float scale = 1.0f / std::sqrt(static_cast<float>(w_.head_dim()));
-  k_fold_ = w.get(prefix + "k_proj.weight", {inner, dim}).clone();
-  for (float& x : std::span(k_fold_.data<float>(), static_cast<size_t>(k_fold_.numel()))) x *= scale;
+  k_fold_ = scaled_copy(w.get(prefix + "k_proj.weight", {inner, dim}), w_.scale());
   v_fold_ = w.get(prefix + "v_proj.weight", {inner, dim}).clone();
   // Wv's bias passes through the attention unchanged (each query's weights sum to 1), then through Wo.
   const Tensor& wo = w.get(prefix + "out_proj.weight", {dim, inner});
@@ -136,13 +156,8 @@ Tensor TokenToImageAttention::on_projected(const Tensor& queries, const Tensor& 
 ImageToTokenAttention::ImageToTokenAttention(const WeightStore& w, const std::string& prefix, int64_t dim,
                                              int64_t inner, int64_t heads)
     : w_(SamAttention::load(w, prefix, dim, inner, heads)) {
-  const float scale = 1.0f / std::sqrt(static_cast<float>(w_.head_dim()));
-  q_fold_ = w.get(prefix + "q_proj.weight", {inner, dim}).clone();
-  for (float& x : std::span(q_fold_.data<float>(), static_cast<size_t>(q_fold_.numel()))) x *= scale;
-  q_bias_ = w.get(prefix + "q_proj.bias", {inner}).clone();
-  for (float& x : std::span(q_bias_.data<float>(), static_cast<size_t>(inner))) x *= scale;
-  identity_ = Tensor::zeros({inner, inner});
-  for (int64_t d = 0; d < inner; ++d) identity_.data<float>()[d * inner + d] = scale;
+  q_fold_ = scaled_copy(w.get(prefix + "q_proj.weight", {inner, dim}), w_.scale());
+  q_bias_ = scaled_copy(w.get(prefix + "q_proj.bias", {inner}), w_.scale()).reshape({inner, 1});
   const Tensor& wo = w.get(prefix + "out_proj.weight", {dim, inner});
   out_fold_ = transpose_last2(wo).clone();
 }
@@ -162,26 +177,18 @@ Tensor ImageToTokenAttention::on_projected(const Tensor& keys, const Tensor& val
 Tensor ImageToTokenAttention::attend(const Tensor& keys, const Tensor& values, const Tensor& image, bool projected,
                                      const Tensor& residual) const {
   const int64_t B = keys.dim(0), T = keys.dim(1), dim = keys.dim(2);
-  const int64_t heads = w_.heads, hd = w_.head_dim(), inner = w_.inner();
+  const int64_t heads = w_.heads;
   const int64_t HW = image.dim(1), width = image.dim(2), groups = image.dim(0), nq = B * heads * T / groups;
   expect_image(residual, B, dim, "image-to-token residual");
   if (residual.dim(1) != HW) throw std::invalid_argument("image-to-token residual: " + residual.describe());
 
-  // Keys folded against the queries' projection (or its identity when the queries come projected), the
-  // query bias's share of each score, and the values folded through each head's columns of Wo.
+  // Keys folded against the queries' projection (spread over their heads' columns when the queries come
+  // projected), the query bias's share of each score (the bias folded like a one-column weight), and the
+  // values folded through each head's columns of Wo.
   const Tensor kp = w_.k(keys);
-  const Tensor folded_k = fold_heads(kp, projected ? identity_ : q_fold_, heads);  // [B, heads * T, width]
-  const Tensor folded_v = fold_heads(w_.v(values), out_fold_, heads);              // [B, heads * T, dim]
-  Tensor score_bias = Tensor::zeros({B, heads * T});
-  if (!projected)
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t h = 0; h < heads; ++h)
-        for (int64_t t = 0; t < T; ++t) {
-          const float* k = kp.data<float>() + (b * T + t) * inner + h * hd;
-          float s = 0;
-          for (int64_t d = 0; d < hd; ++d) s += q_bias_.data<float>()[h * hd + d] * k[d];
-          score_bias.data<float>()[(b * heads + h) * T + t] = s;
-        }
+  const Tensor folded_k = projected ? spread_heads(kp, heads, w_.scale()) : fold_heads(kp, q_fold_, heads);
+  const Tensor folded_v = fold_heads(w_.v(values), out_fold_, heads);  // [B, heads * T, dim]
+  const Tensor score_bias = projected ? Tensor::zeros({B, heads * T, 1}) : fold_heads(kp, q_bias_, heads);
 
   Tensor scores = Tensor::empty({HW, nq}), y = Tensor::empty({B, HW, dim});
   for (int64_t g = 0; g < groups; ++g) {

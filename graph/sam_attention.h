@@ -19,6 +19,8 @@
 // batch's folded vectors go through one GEMM.
 #pragma once
 
+#include <cmath>
+
 #include "graph/ops.h"
 
 namespace lsam::graph {
@@ -32,6 +34,7 @@ struct SamAttention {
                            int64_t heads);
   int64_t inner() const { return q.out; }
   int64_t head_dim() const { return q.out / heads; }
+  float scale() const { return 1.0f / std::sqrt(static_cast<float>(head_dim())); }  // of the scores
 
   // queries [B, Lq, dim], keys [B, Lk, dim], values [B, Lk, dim] -> [B, Lq, dim] (+ residual)
   Tensor operator()(const Tensor& queries, const Tensor& keys, const Tensor& values, const Tensor* residual) const;
@@ -84,8 +87,7 @@ class ImageToTokenAttention {
 
   SamAttention w_;
   Tensor q_fold_;    // [inner, dim]: Wq / sqrt(hd)
-  Tensor q_bias_;    // [inner]: bq / sqrt(hd)
-  Tensor identity_;  // [inner, inner]: I / sqrt(hd), folding keys against projected queries
+  Tensor q_bias_;    // [inner, 1]: bq / sqrt(hd)
   Tensor out_fold_;  // [inner, dim]: Wo^T
 };
 

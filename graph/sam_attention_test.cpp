@@ -2,10 +2,9 @@
 // inputs: per-prompt and shared image operands, batches, token counts, and the projected-image forms.
 #include <doctest/doctest.h>
 
-#include <algorithm>
-#include <cmath>
 #include <random>
 
+#include "graph/graph_test_util.h"
 #include "graph/sam_attention.h"
 #include "weights/weight_store.h"
 
@@ -20,18 +19,9 @@ Tensor random_tensor(const Shape& shape, uint64_t seed) {
   return t;
 }
 
-// Largest difference relative to the largest magnitude of `expected`.
-double relative_error(const Tensor& got, const Tensor& expected) {
-  REQUIRE(got.shape() == expected.shape());
-  double diff = 0, scale = 0;
-  for (int64_t i = 0; i < got.numel(); ++i) {
-    diff = std::max(diff, std::fabs(static_cast<double>(got.data<float>()[i]) - expected.data<float>()[i]));
-    scale = std::max(scale, std::fabs(static_cast<double>(expected.data<float>()[i])));
-  }
-  return diff / scale;
-}
-
 }  // namespace
+
+using test::relative_error;
 
 TEST_CASE("SAM cross-attentions: the folded forms compute the attention as written") {
   const WeightStore w = WeightStore::synthetic("mobile_sam", 7);

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "kernels/conv/conv.h"
 #include "kernels/gemm/gemm.h"
 #include "weights/weight_store.h"
 
@@ -120,7 +121,7 @@ SamDecoderOutput SamMaskDecoder::forward(const Tensor& image, const Tensor& pe, 
 
   // Each mask token through its hypernetwork MLP: [B, count, channels].
   const int64_t first = multimask ? 1 : 0, count = multimask ? mask_tokens_ - 1 : 1;
-  const int64_t channels = dim_ / 8, side = 4 * grid, pixels = side * side;
+  const int64_t channels = upscale2_.op->out_channels(), side = 4 * grid, pixels = side * side;
   Tensor hyper = Tensor::empty({B, count, channels});
   for (int64_t i = 0; i < count; ++i) {
     Tensor token = queries.slice(1, 1 + first + i, 2 + first + i).contiguous().reshape({B, dim_});

@@ -166,56 +166,58 @@ std::vector<Prediction> SamPredictor::predict_batch(const std::vector<Prompt>& p
   for (const Prompt& p : prompts) check_prompt(p);
   const auto start = std::chrono::steady_clock::now();
   // Group prompts whose token layouts match, so each group is one batched decoder call.
-  std::map<std::tuple<size_t, bool, bool, bool>, std::vector<size_t>> groups;
+  std::map<PromptStructure, std::vector<size_t>> groups;
   for (size_t i = 0; i < prompts.size(); ++i) {
     const Prompt& p = prompts[i];
     groups[{p.points.size(), p.box.has_value(), p.mask_input.defined(), p.multimask}].push_back(i);
   }
-  std::vector<Prediction> results(prompts.size());
-  const SamPromptEncoder& pe = model_->prompt_encoder();
-  const int64_t grid = embedding_.dim(1), dim = embedding_.dim(3);
   // Larger groups run in chunks of kChunk prompts. Each prompt carries its own 4 MB of image tokens through
   // the two-way transformer: a chunk's stay in the last-level cache from op to op, and a batch of any size
   // needs no more memory than one chunk.
   constexpr size_t kChunk = 4;
-  std::vector<std::pair<std::tuple<size_t, bool, bool, bool>, std::vector<size_t>>> chunks;
-  for (const auto& [key, all] : groups)
-    for (size_t i = 0; i < all.size(); i += kChunk)
-      chunks.push_back({key, std::vector<size_t>(all.begin() + static_cast<std::ptrdiff_t>(i),
-                                                 all.begin() + static_cast<std::ptrdiff_t>(std::min(all.size(), i + kChunk)))});
-  for (const auto& [key, members] : chunks) {
-    const auto B = static_cast<int64_t>(members.size());
-    const bool has_mask = std::get<2>(key);
-    const SamImageCache* cache = has_mask ? nullptr : &image_cache();
-    const DecoderShape shape{std::get<0>(key), std::get<1>(key), has_mask, std::get<3>(key), B};
-    constexpr size_t kMaxArenas = 8;  // distinct shapes kept planned; beyond that, start over
-    if (decoder_arenas_.size() >= kMaxArenas && !decoder_arenas_.contains(shape)) decoder_arenas_.clear();
-    ArenaScope scope(decoder_arenas_[shape]);
-    Tensor sparse, dense = has_mask ? Tensor::empty({B, grid, grid, dim}) : Tensor();
-    for (int64_t b = 0; b < B; ++b) {
-      const SamPrompt m = to_model_frame(prompts[members[static_cast<size_t>(b)]]);
-      const Tensor s = pe.sparse(m);
-      if (!sparse.defined()) sparse = Tensor::empty({B, s.dim(0), dim});
-      std::memcpy(sparse.data<float>() + b * s.numel(), s.data<float>(), s.nbytes());
-      if (has_mask) {
-        const Tensor d = pe.dense(m);
-        std::memcpy(dense.data<float>() + b * d.numel(), d.data<float>(), d.nbytes());
-      }
-    }
-    const SamDecoderOutput out = model_->mask_decoder().forward(embedding_.reshape({grid, grid, dim}), pe.dense_pe(),
-                                                               sparse, dense, std::get<3>(key), cache);
-    // Results leave the arena (its memory serves the next pass) as heap copies.
-    const int64_t count = out.iou.dim(1), low = out.low_res_logits.dim(-1);
-    for (int64_t b = 0; b < B; ++b) {
-      Prediction& r = results[members[static_cast<size_t>(b)]];
-      const Tensor logits = out.low_res_logits.select(0, b);
-      r.low_res_logits = logits.clone();
-      r.iou = out.iou.select(0, b).clone();
-      if (masks) r.masks = postprocess(logits.reshape({count, low, low})).clone();
-    }
-  }
+  std::vector<Prediction> results(prompts.size());
+  for (const auto& [structure, group] : groups)
+    for (size_t first = 0; first < group.size(); first += kChunk)
+      decode(prompts, structure, std::span(group).subspan(first, std::min(kChunk, group.size() - first)), masks,
+             results);
   timings_.decode_ms = elapsed_ms(start);
   return results;
+}
+
+void SamPredictor::decode(const std::vector<Prompt>& prompts, const PromptStructure& structure,
+                          std::span<const size_t> members, bool masks, std::vector<Prediction>& results) const {
+  const auto B = static_cast<int64_t>(members.size());
+  const bool has_mask = std::get<2>(structure);
+  const SamImageCache* cache = has_mask ? nullptr : &image_cache();
+  const DecoderShape shape{structure, B};
+  constexpr size_t kMaxArenas = 8;  // distinct shapes kept planned; beyond that, start over
+  if (decoder_arenas_.size() >= kMaxArenas && !decoder_arenas_.contains(shape)) decoder_arenas_.clear();
+  ArenaScope scope(decoder_arenas_[shape]);
+
+  const SamPromptEncoder& pe = model_->prompt_encoder();
+  const int64_t grid = embedding_.dim(1), dim = embedding_.dim(3);
+  Tensor sparse, dense = has_mask ? Tensor::empty({B, grid, grid, dim}) : Tensor();
+  for (int64_t b = 0; b < B; ++b) {
+    const SamPrompt m = to_model_frame(prompts[members[static_cast<size_t>(b)]]);
+    const Tensor s = pe.sparse(m);
+    if (!sparse.defined()) sparse = Tensor::empty({B, s.dim(0), dim});
+    std::memcpy(sparse.data<float>() + b * s.numel(), s.data<float>(), s.nbytes());
+    if (has_mask) {
+      const Tensor d = pe.dense(m);
+      std::memcpy(dense.data<float>() + b * d.numel(), d.data<float>(), d.nbytes());
+    }
+  }
+  const SamDecoderOutput out = model_->mask_decoder().forward(embedding_.reshape({grid, grid, dim}), pe.dense_pe(),
+                                                             sparse, dense, std::get<3>(structure), cache);
+  // Results leave the arena (its memory serves the next pass) as heap copies.
+  const int64_t count = out.iou.dim(1), low = out.low_res_logits.dim(-1);
+  for (int64_t b = 0; b < B; ++b) {
+    Prediction& r = results[members[static_cast<size_t>(b)]];
+    const Tensor logits = out.low_res_logits.select(0, b);
+    r.low_res_logits = logits.clone();
+    r.iou = out.iou.select(0, b).clone();
+    if (masks) r.masks = postprocess(logits.reshape({count, low, low})).clone();
+  }
 }
 
 namespace {

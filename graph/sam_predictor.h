@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -91,7 +92,15 @@ class SamPredictor {
   Tensor postprocess(const Tensor& low_res_logits) const;  // [n, 256, 256] -> u8 [n, H, W]
 
  private:
+  // Prompts that share a decoder call: points, box, mask input, multimask.
+  using PromptStructure = std::tuple<size_t, bool, bool, bool>;
+  // A decoder pass's allocations depend on the prompt structure and the batch size.
+  using DecoderShape = std::pair<PromptStructure, int64_t>;
+
   void check_prompt(const Prompt& p) const;
+  // One batched decoder call for prompts[members], all of the given structure, into results[members].
+  void decode(const std::vector<Prompt>& prompts, const PromptStructure& structure, std::span<const size_t> members,
+              bool masks, std::vector<Prediction>& results) const;
 
   const SamImageCache& image_cache() const;
 
@@ -99,9 +108,7 @@ class SamPredictor {
   Tensor embedding_;
   mutable std::optional<SamImageCache> image_cache_;  // built on the first mask-free prompt of an image
   int64_t orig_h_ = 0, orig_w_ = 0, input_h_ = 0, input_w_ = 0;
-  // A decoder pass's allocations depend on the prompt structure and the batch size: one arena per such
-  // shape, so that alternating single and batched prompts both replay a plan.
-  using DecoderShape = std::tuple<size_t, bool, bool, bool, int64_t>;  // points, box, mask, multimask, batch
+  // One arena per decoder shape, so that alternating single and batched prompts both replay a plan.
   mutable Arena encoder_arena_;
   mutable std::map<DecoderShape, Arena> decoder_arenas_;
   mutable SamTimings timings_;

@@ -2,11 +2,10 @@
 // chunking of large groups, and the per-shape decoder arenas must not change any result.
 #include <doctest/doctest.h>
 
-#include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <vector>
 
+#include "graph/graph_test_util.h"
 #include "graph/sam_predictor.h"
 #include "weights/weight_store.h"
 
@@ -33,13 +32,8 @@ TEST_CASE("SAM predictor: a batch of prompts gives each prompt's single result")
     CAPTURE(i);
     const Prediction single = predictor.predict(prompts[i]);
     REQUIRE(batched[i].low_res_logits.shape() == single.low_res_logits.shape());
-    double diff = 0, scale = 0;
-    for (int64_t j = 0; j < single.low_res_logits.numel(); ++j) {
-      diff = std::max(diff, std::fabs(static_cast<double>(batched[i].low_res_logits.data<float>()[j]) -
-                                      single.low_res_logits.data<float>()[j]));
-      scale = std::max(scale, std::fabs(static_cast<double>(single.low_res_logits.data<float>()[j])));
-    }
-    CHECK(diff <= 1e-5 * scale);  // the same sums; only the shared GEMMs' widths differ
+    // The same sums; only the shared GEMMs' widths differ.
+    CHECK(test::relative_error(batched[i].low_res_logits, single.low_res_logits) <= 1e-5);
     CHECK(batched[i].masks.shape() == Shape{prompts[i].multimask ? 3 : 1, h, w});
     const Prediction no_masks = predictor.predict(prompts[i], false);
     CHECK(!no_masks.masks.defined());
