@@ -12,20 +12,31 @@
 namespace lsam::graph {
 namespace {
 
-// y[b, h * T + t, :] = sum_d x[b, t, h * hd + d] * w[h * hd + d, :]: each head's slice of the token vectors
+// Which order the heads x T folded vectors of a prompt take.
+enum class FoldOrder {
+  head_major,   // row h * T + t
+  token_major,  // row t * heads + h: a score row [pixel, t, h] normalises over t with the heads across lanes
+};
+
+size_t fold_row(FoldOrder order, int64_t h, int64_t t, int64_t heads, int64_t T) {
+  return static_cast<size_t>(order == FoldOrder::head_major ? h * T + t : t * heads + h);
+}
+
+// y[b, fold_row(h, t), :] = sum_d x[b, t, h * hd + d] * w[h * hd + d, :]: each head's slice of the token vectors
 // through that head's rows of w. x [B, T, inner], w [inner, n] -> [B, heads * T, n].
-Tensor fold_heads(const Tensor& x, const Tensor& w, int64_t heads) {
+Tensor fold_heads(const Tensor& x, const Tensor& w, int64_t heads, FoldOrder order) {
   const int64_t B = x.dim(0), T = x.dim(1), inner = x.dim(2), hd = inner / heads, n = w.dim(1);
+  const bool head_major = order == FoldOrder::head_major;
   Tensor y = Tensor::empty({B, heads * T, n});
   for (int64_t b = 0; b < B; ++b)
     gemm_f32_batched(heads, T, n, hd, x.data<float>() + b * T * inner, inner, hd, false, w.data<float>(), n, hd * n,
-                     false, y.data<float>() + b * heads * T * n, n, T * n, {});
+                     false, y.data<float>() + b * heads * T * n, head_major ? n : heads * n, head_major ? T * n : n, {});
   return y;
 }
 
-// x [B, T, inner] -> [B, heads * T, inner]: each head's slice of x, times scale, in its own columns and zero
-// elsewhere. What fold_heads gives for w = scale * I, without multiplying by the identity: the keys folded
-// against image queries that are already projected.
+// x [B, T, inner] -> [B, heads * T, inner] (token-major rows): each head's slice of x, times scale, in its own
+// columns and zero elsewhere. What fold_heads gives for w = scale * I, without multiplying by the identity: the
+// keys folded against image queries that are already projected.
 Tensor spread_heads(const Tensor& x, int64_t heads, float scale) {
   const int64_t B = x.dim(0), T = x.dim(1), inner = x.dim(2), hd = inner / heads;
   Tensor y = Tensor::zeros({B, heads * T, inner});
@@ -33,7 +44,7 @@ Tensor spread_heads(const Tensor& x, int64_t heads, float scale) {
     for (int64_t h = 0; h < heads; ++h)
       for (int64_t t = 0; t < T; ++t) {
         const float* src = x.data<float>() + (b * T + t) * inner + h * hd;
-        float* dst = y.data<float>() + ((b * heads + h) * T + t) * inner + h * hd;
+        float* dst = y.data<float>() + (b * heads * T + fold_row(FoldOrder::token_major, h, t, heads, T)) * inner + h * hd;
         for (int64_t d = 0; d < hd; ++d) dst[d] = scale * src[d];
       }
   return y;
@@ -118,7 +129,7 @@ Tensor TokenToImageAttention::operator()(const Tensor& queries, const Tensor& im
   const int64_t HW = image_k.dim(1), groups = image_k.dim(0), nq = B * heads * T / groups;
 
   // Folded queries, heads x T per prompt; a shared image serves the whole batch in one GEMM.
-  const Tensor folded = fold_heads(w_.q(queries), k_fold_, heads);  // [B, heads * T, dim]
+  const Tensor folded = fold_heads(w_.q(queries), k_fold_, heads, FoldOrder::head_major);  // [B, heads * T, dim]
   Tensor scores_t = Tensor::empty({HW, nq}), mixed_t = Tensor::empty({dim, nq});
   Tensor mixed = Tensor::empty({B, T, inner});
   for (int64_t g = 0; g < groups; ++g) {
@@ -127,10 +138,9 @@ Tensor TokenToImageAttention::operator()(const Tensor& queries, const Tensor& im
     // scores^T [HW, nq] = image_k * folded^T: the image side is A, read in place.
     gemm_f32(HW, nq, dim, k, dim, false, folded.data<float>() + g * nq * dim, dim, true, scores_t.data<float>(), nq,
              {});
-    const Tensor probs = transpose_last2(scores_t);
-    softmax_f32(nq, HW, probs.data<float>(), HW, probs.data<float>(), HW);
+    softmax_mid_f32(1, HW, nq, scores_t.data<float>(), scores_t.data<float>());  // over the pixels
     // (probs * image_v)^T [dim, nq] = image_v^T * probs^T: the image side again as A, column-major.
-    gemm_f32(dim, nq, HW, v, dim, true, probs.data<float>(), HW, true, mixed_t.data<float>(), nq, {});
+    gemm_f32(dim, nq, HW, v, dim, true, scores_t.data<float>(), nq, false, mixed_t.data<float>(), nq, {});
     // Each head's mixed image vectors through its rows of Wv: mixed[b, t, h * hd + d].
     for (int64_t b = g * (B / groups); b < (g + 1) * (B / groups); ++b) {
       const int64_t q0 = (b - g * (B / groups)) * heads * T;
@@ -184,11 +194,13 @@ Tensor ImageToTokenAttention::attend(const Tensor& keys, const Tensor& values, c
 
   // Keys folded against the queries' projection (spread over their heads' columns when the queries come
   // projected), the query bias's share of each score (the bias folded like a one-column weight), and the
-  // values folded through each head's columns of Wo.
+  // values folded through each head's columns of Wo. Rows token-major, so that each pixel's scores are
+  // [T, heads], normalised over T a vector of heads at a time.
+  constexpr FoldOrder order = FoldOrder::token_major;
   const Tensor kp = w_.k(keys);
-  const Tensor folded_k = projected ? spread_heads(kp, heads, w_.scale()) : fold_heads(kp, q_fold_, heads);
-  const Tensor folded_v = fold_heads(w_.v(values), out_fold_, heads);  // [B, heads * T, dim]
-  const Tensor score_bias = projected ? Tensor::zeros({B, heads * T, 1}) : fold_heads(kp, q_bias_, heads);
+  const Tensor folded_k = projected ? spread_heads(kp, heads, w_.scale()) : fold_heads(kp, q_fold_, heads, order);
+  const Tensor folded_v = fold_heads(w_.v(values), out_fold_, heads, order);  // [B, heads * T, dim]
+  const Tensor score_bias = projected ? Tensor::zeros({B, heads * T, 1}) : fold_heads(kp, q_bias_, heads, order);
 
   Tensor scores = Tensor::empty({HW, nq}), y = Tensor::empty({B, HW, dim});
   for (int64_t g = 0; g < groups; ++g) {
@@ -196,7 +208,7 @@ Tensor ImageToTokenAttention::attend(const Tensor& keys, const Tensor& values, c
     se.bias = score_bias.data<float>() + g * nq;
     gemm_f32(HW, nq, width, image.data<float>() + g * HW * width, width, false,
              folded_k.data<float>() + g * nq * width, width, true, scores.data<float>(), nq, se);
-    softmax_f32(HW * nq / T, T, scores.data<float>(), T, scores.data<float>(), T);  // over each head's T tokens
+    softmax_mid_f32(HW * nq / (heads * T), T, heads, scores.data<float>(), scores.data<float>());
     for (int64_t b = g * (B / groups); b < (g + 1) * (B / groups); ++b) {
       GemmEpilogue oe;
       oe.bias = w_.out.bias.data<float>();

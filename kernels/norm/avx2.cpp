@@ -14,4 +14,8 @@ void softmax_f32_avx2(int64_t rows, int64_t dim, const float* x, int64_t ldx, fl
   softmax_rows<F8>(rows, dim, x, ldx, y, ldy);
 }
 
+void softmax_mid_f32_avx2(int64_t outer, int64_t n, int64_t inner, int64_t i0, int64_t i1, const float* x, float* y) {
+  softmax_mid<F8>(outer, n, inner, i0, i1, x, y);
+}
+
 }  // namespace lsam

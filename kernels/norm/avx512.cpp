@@ -14,4 +14,8 @@ void softmax_f32_avx512(int64_t rows, int64_t dim, const float* x, int64_t ldx, 
   softmax_rows<F16>(rows, dim, x, ldx, y, ldy);
 }
 
+void softmax_mid_f32_avx512(int64_t outer, int64_t n, int64_t inner, int64_t i0, int64_t i1, const float* x, float* y) {
+  softmax_mid<F16>(outer, n, inner, i0, i1, x, y);
+}
+
 }  // namespace lsam

@@ -30,4 +30,21 @@ void softmax_f32(int64_t rows, int64_t dim, const float* x, int64_t ldx, float* 
                [&](int64_t b, int64_t e) { kernel(e - b, dim, x + b * ldx, ldx, y + b * ldy, ldy); });
 }
 
+void softmax_mid_f32(int64_t outer, int64_t n, int64_t inner, const float* x, float* y) {
+  LSAM_PROFILE("softmax", 5.0 * outer * n * inner, 12.0 * outer * n * inner);
+  auto* kernel = pick_variant(softmax_mid_f32_ref, softmax_mid_f32_avx2, softmax_mid_f32_avx512);
+  const int64_t slice = n * inner;
+  if (outer >= available_threads()) {
+    parallel_for(outer, min_rows(slice),
+                 [&](int64_t b, int64_t e) { kernel(e - b, n, inner, 0, inner, x + b * slice, y + b * slice); });
+    return;
+  }
+  // Few slices (one image's token-to-image scores): the threads take column groups of 16, a whole number of
+  // vectors at either width and at least one 64-byte line each.
+  constexpr int64_t kGroup = 16;
+  parallel_for((inner + kGroup - 1) / kGroup, min_rows(outer * n * kGroup), [&](int64_t b, int64_t e) {
+    kernel(outer, n, inner, b * kGroup, std::min(e * kGroup, inner), x, y);
+  });
+}
+
 }  // namespace lsam

@@ -1,4 +1,5 @@
-// Normalisations over the last dimension of row-major [rows, dim] f32 data: LayerNorm and softmax.
+// Normalisations of f32 data: LayerNorm and softmax over the last dimension of row-major [rows, dim], and softmax
+// over the middle axis of [outer, n, inner].
 //
 // SAM's LayerNorm2d normalises NCHW activations over channels. On the engine's NHWC layout that is the same op
 // as layernorm_f32 with rows = N * H * W and dim = C, so it has no kernel of its own.
@@ -20,6 +21,12 @@ void layernorm_f32(int64_t rows, int64_t dim, const float* x, int64_t ldx, const
 // Per row: y = exp(x - max) / sum(exp(x - max)) (torch.softmax(x, -1)). y may alias x (ldy == ldx).
 void softmax_f32(int64_t rows, int64_t dim, const float* x, int64_t ldx, float* y, int64_t ldy);
 
+// torch.softmax(x.view(outer, n, inner), 1) on contiguous x: each of the outer * inner columns normalised over
+// its n entries, vectorised across `inner` (no horizontal reductions, no transposes). For attention scores
+// stored with the normalised axis outside: SAM's image-to-token scores [pixels, tokens, heads] and the
+// token-to-image scores [pixels, queries] normalised over the pixels. y may alias x.
+void softmax_mid_f32(int64_t outer, int64_t n, int64_t inner, const float* x, float* y);
+
 void layernorm_f32_ref(int64_t rows, int64_t dim, const float* x, int64_t ldx, const float* gamma, const float* beta,
                        float eps, float* y, int64_t ldy);
 void layernorm_f32_avx2(int64_t rows, int64_t dim, const float* x, int64_t ldx, const float* gamma, const float* beta,
@@ -30,5 +37,11 @@ void layernorm_f32_avx512(int64_t rows, int64_t dim, const float* x, int64_t ldx
 void softmax_f32_ref(int64_t rows, int64_t dim, const float* x, int64_t ldx, float* y, int64_t ldy);
 void softmax_f32_avx2(int64_t rows, int64_t dim, const float* x, int64_t ldx, float* y, int64_t ldy);
 void softmax_f32_avx512(int64_t rows, int64_t dim, const float* x, int64_t ldx, float* y, int64_t ldy);
+
+// Columns [i0, i1) of every outer slice.
+void softmax_mid_f32_ref(int64_t outer, int64_t n, int64_t inner, int64_t i0, int64_t i1, const float* x, float* y);
+void softmax_mid_f32_avx2(int64_t outer, int64_t n, int64_t inner, int64_t i0, int64_t i1, const float* x, float* y);
+void softmax_mid_f32_avx512(int64_t outer, int64_t n, int64_t inner, int64_t i0, int64_t i1, const float* x,
+                            float* y);
 
 }  // namespace lsam

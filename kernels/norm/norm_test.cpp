@@ -21,12 +21,13 @@ struct Variants {
   Isa isa;
   decltype(&layernorm_f32_ref) layernorm;
   decltype(&softmax_f32_ref) softmax;
+  decltype(&softmax_mid_f32_ref) softmax_mid;
 };
 
 std::vector<Variants> vector_variants() {
   std::vector<Variants> v;
-  if (isa_supported(Isa::avx2)) v.push_back({Isa::avx2, layernorm_f32_avx2, softmax_f32_avx2});
-  if (isa_supported(Isa::avx512)) v.push_back({Isa::avx512, layernorm_f32_avx512, softmax_f32_avx512});
+  if (isa_supported(Isa::avx2)) v.push_back({Isa::avx2, layernorm_f32_avx2, softmax_f32_avx2, softmax_mid_f32_avx2});
+  if (isa_supported(Isa::avx512)) v.push_back({Isa::avx512, layernorm_f32_avx512, softmax_f32_avx512, softmax_mid_f32_avx512});
   return v;
 }
 
@@ -40,11 +41,31 @@ std::vector<float> random_floats(int64_t n, float lo, float hi, unsigned seed) {
 
 // Allowed |variant - ref| for y = softmax(x)[i] in a row with maximum m. x - m is rounded to float (as in
 // torch), which moves e^(x - m) by up to half an ulp of |x - m|, 6e-8 |x - m| relative; e^x is within ~1 ulp,
-// the sum of up to 1280 terms within a few ulp, then one reciprocal and one product: ~4 ulp, 6e-7 relative.
+// the sum of up to 1280 terms within a few ulp (rows in 2 x lanes partial sums, columns in blocks of 32), then one reciprocal and one product: ~4 ulp, 6e-7 relative.
 // Terms more than 87.7 below the maximum flush to 0 where the reference keeps a denormal-sized value.
 float softmax_tolerance(float x, float m, float ref) { return (6e-7f + 6e-8f * (m - x)) * ref + 1e-30f; }
 
 float row_max(const float* x, int64_t n) { return *std::max_element(x, x + n); }
+
+// The maximum of column i of [n, inner] x.
+float column_max(const float* x, int64_t n, int64_t inner, int64_t i) {
+  float m = -INFINITY;
+  for (int64_t j = 0; j < n; ++j) m = std::max(m, x[j * inner + i]);
+  return m;
+}
+
+// Checks softmax_mid output y against the reference for x [outer, n, inner].
+void check_softmax_mid(const std::vector<float>& x, const std::vector<float>& ref, const std::vector<float>& y,
+                       int64_t outer, int64_t n, int64_t inner) {
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      const float m = column_max(x.data() + o * n * inner, n, inner, i);
+      for (int64_t j = 0; j < n; ++j) {
+        const size_t k = static_cast<size_t>((o * n + j) * inner + i);
+        REQUIRE(std::fabs(y[k] - ref[k]) <= softmax_tolerance(x[k], m, ref[k]));
+      }
+    }
+}
 
 }  // namespace
 
@@ -119,6 +140,36 @@ TEST_CASE("softmax: every variant against the reference") {
   }
 }
 
+// Column counts around both vector widths, including SAM's 8 heads and 56 = 8 heads x 7 tokens; columns are
+// computed in an [i0, i1) window to check that nothing outside it is touched.
+TEST_CASE("softmax_mid: every variant against the reference") {
+  const int64_t shapes[][3] = {{3, 7, 8}, {2, 7, 1}, {1, 300, 56}, {2, 5, 17}, {1, 33, 9}, {4, 1, 5}, {2, 13, 40}};
+  for (const Variants& v : vector_variants()) {
+    for (const auto& s : shapes) {
+      for (float range : {4.f, 400.f}) {
+        const int64_t outer = s[0], n = s[1], inner = s[2];
+        const std::string what = std::string(isa_name(v.isa)) + " shape " + std::to_string(outer) + "x" +
+                                 std::to_string(n) + "x" + std::to_string(inner) + " range " + std::to_string(range);
+        INFO(what);
+        const std::vector<float> x = random_floats(outer * n * inner, -range, range, static_cast<unsigned>(n * inner));
+        std::vector<float> ref(x.size()), got(x.size()), inplace = x;
+        softmax_mid_f32_ref(outer, n, inner, 0, inner, x.data(), ref.data());
+        v.softmax_mid(outer, n, inner, 0, inner, x.data(), got.data());
+        v.softmax_mid(outer, n, inner, 0, inner, inplace.data(), inplace.data());
+        check_softmax_mid(x, ref, got, outer, n, inner);
+        REQUIRE(inplace == got);
+        if (inner < 3) continue;
+        std::vector<float> window(x.size(), -7.f);
+        v.softmax_mid(outer, n, inner, 1, inner - 1, x.data(), window.data());
+        for (size_t k = 0; k < x.size(); ++k) {
+          const int64_t i = static_cast<int64_t>(k) % inner;
+          REQUIRE(window[k] == (i == 0 || i == inner - 1 ? -7.f : got[k]));
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("softmax: -inf entries (masked scores) get exactly 0") {
   for (const Variants& v : vector_variants()) {
     std::vector<float> x = random_floats(37, -3.f, 3.f, 11);
@@ -147,6 +198,13 @@ TEST_CASE("norm entry points: every ISA, several threads, match the reference") 
     softmax_f32(rows, dim, x.data(), dim, got.data(), dim);
     for (size_t i = 0; i < x.size(); ++i)
       REQUIRE(std::fabs(got[i] - ref[i]) <= softmax_tolerance(x[i], row_max(&x[i / dim * dim], dim), ref[i]));
+    // Split over the outer slices (1000 x [8, 40]) and over column groups (1 x [1000, 320]).
+    for (const int64_t outer : {rows, int64_t{1}}) {
+      const int64_t n = outer == 1 ? rows : 8, inner = static_cast<int64_t>(x.size()) / (outer * n);
+      softmax_mid_f32_ref(outer, n, inner, 0, inner, x.data(), ref.data());
+      softmax_mid_f32(outer, n, inner, x.data(), got.data());
+      check_softmax_mid(x, ref, got, outer, n, inner);
+    }
   }
   set_active_isa(saved);
 }

@@ -30,4 +30,16 @@ void softmax_f32_ref(int64_t rows, int64_t dim, const float* x, int64_t ldx, flo
   }
 }
 
+void softmax_mid_f32_ref(int64_t outer, int64_t n, int64_t inner, int64_t i0, int64_t i1, const float* x, float* y) {
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = i0; i < i1; ++i) {
+      const float* xc = x + o * n * inner + i;
+      float* yc = y + o * n * inner + i;
+      double m = -INFINITY, sum = 0;
+      for (int64_t j = 0; j < n; ++j) m = std::fmax(m, xc[j * inner]);
+      for (int64_t j = 0; j < n; ++j) sum += std::exp(xc[j * inner] - m);
+      for (int64_t j = 0; j < n; ++j) yc[j * inner] = static_cast<float>(std::exp(xc[j * inner] - m) / sum);
+    }
+}
+
 }  // namespace lsam
