@@ -1,5 +1,6 @@
 // The direct depthwise 3x3 kernel (DepthwiseArgs in conv_kernels.h), written once over a SIMD wrapper V.
-// Included by the ISA translation units after they define their wrapper; everything here has internal linkage.
+// Included by the ISA translation units after their kernels/simd/ wrapper, math.inc and activation.inc;
+// everything here has internal linkage.
 //
 // Channels are the vector dimension. The kernel walks each output row a few pixels at a time and, for those
 // pixels, sweeps all channels: the input is then read in whole, consecutive cache lines (a channel-outer
@@ -10,7 +11,6 @@
 #include <cstdint>
 
 #include "kernels/conv/conv_kernels.h"
-#include "kernels/conv/simd_math.inl"
 
 namespace lsam {
 namespace {
@@ -50,7 +50,7 @@ template <class V, Activation A, int S, int N, bool Left, bool Right, bool Tail>
   const V bias = V::load(p.bias);
   for (int i = 0; i < N; ++i) {
     acc[i] = bias;
-    mid[i] = V::set(0.0f);
+    mid[i] = V::zero();
   }
   for (int ky = 0; ky < 3; ++ky) {
     V x[kCols];
@@ -61,7 +61,7 @@ template <class V, Activation A, int S, int N, bool Left, bool Right, bool Tail>
       const V w = V::load(p.w + (ky * 3 + kx) * ldw);
       for (int i = 0; i < N; ++i) {
         V& sum = ky == 1 ? mid[i] : acc[i];
-        sum = V::fma(x[i * S + kx], w, sum);
+        sum = fma(x[i * S + kx], w, sum);
       }
     }
   }
@@ -87,15 +87,15 @@ void depthwise_pixels(const DepthwiseArgs& a, const DepthwiseRow& row, int64_t o
                     row.out + ox * C,
                     row.residual ? row.residual + ox * C : nullptr};
   const auto advance = [&p] {
-    for (const float*& q : p.in) q += V::width;
-    p.w += V::width;
-    p.bias += V::width;
-    p.out += V::width;
-    if (p.residual) p.residual += V::width;
+    for (const float*& q : p.in) q += V::lanes;
+    p.w += V::lanes;
+    p.bias += V::lanes;
+    p.out += V::lanes;
+    if (p.residual) p.residual += V::lanes;
   };
   int64_t c = 0;
-  for (; c + V::width <= C; c += V::width, advance())
-    depthwise_vector<V, A, S, N, Left, Right, false>(p, C, a.ldw, V::width);
+  for (; c + V::lanes <= C; c += V::lanes, advance())
+    depthwise_vector<V, A, S, N, Left, Right, false>(p, C, a.ldw, V::lanes);
   if (c < C) depthwise_vector<V, A, S, N, Left, Right, true>(p, C, a.ldw, C - c);
 }
 

@@ -1,12 +1,11 @@
 // The indirect-GEMM convolution kernel (ConvIgemmArgs in conv_kernels.h), written once over a SIMD wrapper
-// V and a register tile of MR output pixels x NV vectors of output channels. Included by the ISA translation
-// units after they define their wrapper; everything here has internal linkage.
+// V (kernels/simd/) and a register tile of MR output pixels x NV vectors of output channels. Included by the ISA
+// translation units after their wrapper, math.inc and activation.inc; everything here has internal linkage.
 #pragma once
 
 #include <cstdint>
 
 #include "kernels/conv/conv_kernels.h"
-#include "kernels/conv/simd_math.inl"
 
 namespace lsam {
 namespace {
@@ -16,7 +15,7 @@ namespace {
 template <class V, int MR, int NV, Activation A>
 void igemm_tile(const ConvIgemmArgs& a, const float* const* ind, const float* w, const float* bias, int64_t rows,
                 int64_t cols, float* out, const float* residual) {
-  constexpr int W = V::width;
+  constexpr int W = V::lanes;
   V acc[MR][NV];
   for (int j = 0; j < NV; ++j) {
     const V b = V::load(bias + j * W);
@@ -29,8 +28,8 @@ void igemm_tile(const ConvIgemmArgs& a, const float* const* ind, const float* w,
       V b[NV];
       for (int j = 0; j < NV; ++j) b[j] = V::load(w + j * W);
       for (int r = 0; r < MR; ++r) {
-        const V x = V::set(px[r][c]);
-        for (int j = 0; j < NV; ++j) acc[r][j] = V::fma(x, b[j], acc[r][j]);
+        const V x = V::set1(px[r][c]);
+        for (int j = 0; j < NV; ++j) acc[r][j] = fma(x, b[j], acc[r][j]);
       }
     }
   }
@@ -59,7 +58,7 @@ void igemm_tile(const ConvIgemmArgs& a, const float* const* ind, const float* w,
 // the reused operand and stays in L1 while the weight panels stream past it from L2.
 template <class V, int MR, int NV, Activation A>
 void igemm_block(const ConvIgemmArgs& a) {
-  constexpr int64_t NR = NV * V::width;
+  constexpr int64_t NR = NV * V::lanes;
   const int64_t panels = (a.cout + NR - 1) / NR;
   const int64_t panel_stride = a.runs * a.run_length * NR;
   for (int64_t tile = 0; tile < a.tiles; ++tile) {

@@ -1,6 +1,6 @@
 // AVX-512 eltwise variants: the bodies of eltwise_body.inc over 16-lane vectors.
 #include "kernels/eltwise/eltwise.h"
-#include "kernels/eltwise/vec.inc"
+#include "kernels/simd/avx512.inc"
 #include "kernels/eltwise/eltwise_body.inc"
 
 namespace lsam {

@@ -1,6 +1,6 @@
 // AVX2 LayerNorm and softmax: the bodies of norm_body.inc over 8-lane vectors.
 #include "kernels/norm/norm.h"
-#include "kernels/eltwise/vec.inc"
+#include "kernels/simd/avx2.inc"
 #include "kernels/norm/norm_body.inc"
 
 namespace lsam {

@@ -1,6 +1,6 @@
 // AVX-512 LayerNorm and softmax: the bodies of norm_body.inc over 16-lane vectors.
 #include "kernels/norm/norm.h"
-#include "kernels/eltwise/vec.inc"
+#include "kernels/simd/avx512.inc"
 #include "kernels/norm/norm_body.inc"
 
 namespace lsam {

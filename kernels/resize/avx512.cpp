@@ -1,6 +1,6 @@
 // AVX-512 resampling and pooling: the bodies of resize_body.inc over 16-lane vectors.
 #include "kernels/resize/resize.h"
-#include "kernels/eltwise/vec.inc"
+#include "kernels/simd/avx512.inc"
 #include "kernels/resize/resize_body.inc"
 
 namespace lsam {
