@@ -71,12 +71,31 @@ Tensor LayerNorm::operator()(const Tensor& x) const {
   return y;
 }
 
-void LayerNorm::apply_inplace(Tensor& x) const {
+void LayerNorm::apply_inplace(Tensor& x, Activation act) const {
   const int64_t dim = weight.numel();
   expect_last(x, dim, "layer norm input");
   if (!x.is_contiguous()) x = x.contiguous();
   layernorm_f32(x.numel() / dim, dim, x.data<float>(), dim, weight.data<float>(), bias.data<float>(), eps,
-                x.data<float>(), dim);
+                x.data<float>(), dim, {act});
+}
+
+Tensor LayerNorm::apply_inplace_plus(Tensor& x, const Tensor& addend) const {
+  const int64_t dim = weight.numel();
+  x.expect({x.dim(0), x.dim(1), dim}, DType::f32, "layer norm input");
+  if (addend.rank() != 3 || (addend.dim(0) != 1 && addend.dim(0) != x.dim(0)) || addend.dim(1) != x.dim(1) ||
+      addend.dim(2) != dim || !addend.is_contiguous())
+    throw std::invalid_argument("layer norm addend: " + addend.describe() + " for input " + x.describe());
+  if (!x.is_contiguous()) x = x.contiguous();
+  Tensor sum = Tensor::empty(x.shape());
+  const int64_t rows = x.dim(1), batch_stride = rows * dim;
+  for (int64_t b = 0; b < x.dim(0); ++b) {
+    float* xb = x.data<float>() + b * batch_stride;
+    LayerNormEpilogue ep;
+    ep.addend = addend.data<float>() + (addend.dim(0) == 1 ? 0 : b * batch_stride);
+    ep.sum = sum.data<float>() + b * batch_stride;
+    layernorm_f32(rows, dim, xb, dim, weight.data<float>(), bias.data<float>(), eps, xb, dim, ep);
+  }
+  return sum;
 }
 
 Conv Conv::load(const WeightStore& w, const std::string& prefix, int64_t in, int64_t out, int64_t kernel,

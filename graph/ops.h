@@ -39,7 +39,10 @@ struct LayerNorm {
 
   static LayerNorm load(const WeightStore& w, const std::string& prefix, int64_t dim, float eps);
   Tensor operator()(const Tensor& x) const;
-  void apply_inplace(Tensor& x) const;
+  void apply_inplace(Tensor& x, Activation act = Activation::none) const;
+  // x [B, L, dim] normalised in place, and returned plus addend [1 or B, L, dim] (one more output of the same
+  // pass: SAM's image tokens and the keys they make with their positional encoding).
+  Tensor apply_inplace_plus(Tensor& x, const Tensor& addend) const;
 };
 
 // nn.Conv2d on NHWC (with any BatchNorm folded in by the converter) and a fused activation.

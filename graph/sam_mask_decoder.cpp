@@ -95,6 +95,7 @@ SamDecoderOutput SamMaskDecoder::forward(const Tensor& image, const Tensor& pe, 
   // Two-way transformer.
   const Tensor& query_pe = tokens;
   Tensor queries = tokens;
+  Tensor keys_pe;  // keys + key_pe, written by the LayerNorm that makes the keys
   for (const Layer& l : layers_) {
     if (l.skip_first_pe) {
       queries = l.self_attn(queries, queries, queries, nullptr);
@@ -104,7 +105,7 @@ SamDecoderOutput SamMaskDecoder::forward(const Tensor& image, const Tensor& pe, 
     }
     l.norm1.apply_inplace(queries);
     const bool cached = cache && &l == &layers_.front();  // layer 0's image side precomputed
-    const Tensor k = cached ? Tensor() : add(keys, key_pe);
+    const Tensor k = cached ? Tensor() : keys_pe.defined() ? keys_pe : add(keys, key_pe);
     const Tensor q = add(queries, query_pe);
     queries = cached ? l.token_to_image.on_projected(q, cache->t2i_k, cache->t2i_v, queries)
                      : l.token_to_image(q, k, keys, queries);
@@ -114,9 +115,9 @@ SamDecoderOutput SamMaskDecoder::forward(const Tensor& image, const Tensor& pe, 
     const Tensor kq = add(queries, query_pe);
     keys = cached ? l.image_to_token.on_projected(kq, queries, cache->i2t_q, keys)
                   : l.image_to_token(kq, queries, k, keys);
-    l.norm4.apply_inplace(keys);
+    keys_pe = l.norm4.apply_inplace_plus(keys, key_pe);
   }
-  queries = final_attn_(add(queries, query_pe), add(keys, key_pe), keys, queries);
+  queries = final_attn_(add(queries, query_pe), keys_pe, keys, queries);
   final_norm_.apply_inplace(queries);
 
   // Each mask token through its hypernetwork MLP: [B, count, channels].
@@ -137,16 +138,13 @@ SamDecoderOutput SamMaskDecoder::forward(const Tensor& image, const Tensor& pe, 
   out.low_res_logits = Tensor::empty({B, count, side, side});
   for (int64_t b = 0; b < B; ++b) {
     Tensor up = upscale1_(keys.slice(0, b, b + 1).reshape({1, grid, grid, dim_}));
-    upscale_norm_.apply_inplace(up);
-    activation_inplace(up, Activation::gelu);
+    upscale_norm_.apply_inplace(up, Activation::gelu);
     up = upscale2_(up);
-    // masks[m, p] = hyper[m, :] . up[p, :]: the pixels as the GEMM's rows, read in place (as B they would be
-    // repacked), then the few mask columns transposed.
-    Tensor logits_t = Tensor::empty({pixels, count});
-    gemm_f32(pixels, count, channels, up.data<float>(), channels, false, hyper.data<float>() + b * count * channels,
-             channels, true, logits_t.data<float>(), count, {});
-    const Tensor logits = transpose_last2(logits_t);
-    std::memcpy(out.low_res_logits.data<float>() + b * count * pixels, logits.data<float>(), logits.nbytes());
+    // masks[m, p] = hyper[m, :] . up[p, :], straight into the output: the few mask rows as the GEMM's A and
+    // the upscaled pixels as its B (packed, a transposing copy of 8 MB that costs less than leaving 13 of the
+    // 16 columns of a pixels-as-rows tile idle).
+    gemm_f32(count, pixels, channels, hyper.data<float>() + b * count * channels, channels, false, up.data<float>(),
+             channels, true, out.low_res_logits.data<float>() + b * count * pixels, pixels, {});
   }
   Tensor iou_token = queries.slice(1, 0, 1).contiguous().reshape({B, dim_});
   Tensor iou_all = iou_head_(iou_token);  // [B, mask_tokens]

@@ -1,13 +1,15 @@
 // AVX-512 LayerNorm and softmax: the bodies of norm_body.inc over 16-lane vectors.
 #include "kernels/norm/norm.h"
 #include "kernels/simd/avx512.inc"
+#include "kernels/simd/activation.inc"
 #include "kernels/norm/norm_body.inc"
 
 namespace lsam {
 
 void layernorm_f32_avx512(int64_t rows, int64_t dim, const float* x, int64_t ldx, const float* gamma, const float* beta,
-                          float eps, float* y, int64_t ldy) {
-  layernorm_rows<F16>(rows, dim, x, ldx, gamma, beta, eps, y, ldy);
+                          float eps, float* y, int64_t ldy, const LayerNormEpilogue& ep) {
+  with_activation(ep.activation,
+                  [&]<Activation A>() { layernorm_rows<F16, A>(rows, dim, x, ldx, gamma, beta, eps, y, ldy, ep); });
 }
 
 void softmax_f32_avx512(int64_t rows, int64_t dim, const float* x, int64_t ldx, float* y, int64_t ldy) {

@@ -16,11 +16,15 @@ int64_t min_rows(int64_t dim) { return std::max<int64_t>(1, (int64_t{1} << 15) /
 }  // namespace
 
 void layernorm_f32(int64_t rows, int64_t dim, const float* x, int64_t ldx, const float* gamma, const float* beta,
-                   float eps, float* y, int64_t ldy) {
-  LSAM_PROFILE("layernorm", 7.0 * rows * dim, 4.0 * (2.0 * rows * dim + 2.0 * dim));
+                   float eps, float* y, int64_t ldy, const LayerNormEpilogue& ep) {
+  LSAM_PROFILE("layernorm", 7.0 * rows * dim, 4.0 * ((ep.sum ? 4.0 : 2.0) * rows * dim + 2.0 * dim));
   auto* kernel = pick_variant(layernorm_f32_ref, layernorm_f32_avx2, layernorm_f32_avx512);
   parallel_for(rows, min_rows(dim),
-               [&](int64_t b, int64_t e) { kernel(e - b, dim, x + b * ldx, ldx, gamma, beta, eps, y + b * ldy, ldy); });
+               [&](int64_t b, int64_t e) {
+    LayerNormEpilogue part = ep;
+    if (ep.sum) part.addend += b * ldy, part.sum += b * ldy;
+    kernel(e - b, dim, x + b * ldx, ldx, gamma, beta, eps, y + b * ldy, ldy, part);
+  });
 }
 
 void softmax_f32(int64_t rows, int64_t dim, const float* x, int64_t ldx, float* y, int64_t ldy) {

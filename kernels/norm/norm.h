@@ -11,12 +11,24 @@
 
 #include <cstdint>
 
+#include "kernels/eltwise/activation.h"
+
 namespace lsam {
+
+// What LayerNorm may do to its result y before storing it: an activation (SAM's LayerNorm2d -> GELU in the mask
+// decoder's upscaler), and a second output sum = activation(y) + addend, rows of ldy like y (the decoder's image
+// tokens and, for its next attention's keys, the same plus their positional encoding). Each saves a pass over
+// the tensor.
+struct LayerNormEpilogue {
+  Activation activation = Activation::none;
+  const float* addend = nullptr;  // with sum
+  float* sum = nullptr;
+};
 
 // Per row: y = (x - mean) / sqrt(var + eps) * gamma + beta, with the mean and the biased variance computed in
 // two passes (torch.nn.functional.layer_norm). gamma and beta are [dim]. y may alias x (ldy == ldx).
 void layernorm_f32(int64_t rows, int64_t dim, const float* x, int64_t ldx, const float* gamma, const float* beta,
-                   float eps, float* y, int64_t ldy);
+                   float eps, float* y, int64_t ldy, const LayerNormEpilogue& epilogue = {});
 
 // Per row: y = exp(x - max) / sum(exp(x - max)) (torch.softmax(x, -1)). y may alias x (ldy == ldx).
 void softmax_f32(int64_t rows, int64_t dim, const float* x, int64_t ldx, float* y, int64_t ldy);
@@ -28,11 +40,11 @@ void softmax_f32(int64_t rows, int64_t dim, const float* x, int64_t ldx, float* 
 void softmax_mid_f32(int64_t outer, int64_t n, int64_t inner, const float* x, float* y);
 
 void layernorm_f32_ref(int64_t rows, int64_t dim, const float* x, int64_t ldx, const float* gamma, const float* beta,
-                       float eps, float* y, int64_t ldy);
+                       float eps, float* y, int64_t ldy, const LayerNormEpilogue& epilogue);
 void layernorm_f32_avx2(int64_t rows, int64_t dim, const float* x, int64_t ldx, const float* gamma, const float* beta,
-                        float eps, float* y, int64_t ldy);
+                        float eps, float* y, int64_t ldy, const LayerNormEpilogue& epilogue);
 void layernorm_f32_avx512(int64_t rows, int64_t dim, const float* x, int64_t ldx, const float* gamma, const float* beta,
-                          float eps, float* y, int64_t ldy);
+                          float eps, float* y, int64_t ldy, const LayerNormEpilogue& epilogue);
 
 void softmax_f32_ref(int64_t rows, int64_t dim, const float* x, int64_t ldx, float* y, int64_t ldy);
 void softmax_f32_avx2(int64_t rows, int64_t dim, const float* x, int64_t ldx, float* y, int64_t ldy);

@@ -83,9 +83,9 @@ TEST_CASE("layernorm: every variant against the reference") {
       const std::vector<float> x = random_floats(rows * ld, 1.f, 5.f, static_cast<unsigned>(dim));
       const std::vector<float> gamma = random_floats(dim, -1.5f, 1.5f, 7), beta = random_floats(dim, -1.f, 1.f, 8);
       std::vector<float> ref(x.size(), -7.f), got = ref, inplace = x;
-      layernorm_f32_ref(rows, dim, x.data(), ld, gamma.data(), beta.data(), 1e-6f, ref.data(), ld);
-      v.layernorm(rows, dim, x.data(), ld, gamma.data(), beta.data(), 1e-6f, got.data(), ld);
-      v.layernorm(rows, dim, inplace.data(), ld, gamma.data(), beta.data(), 1e-6f, inplace.data(), ld);
+      layernorm_f32_ref(rows, dim, x.data(), ld, gamma.data(), beta.data(), 1e-6f, ref.data(), ld, {});
+      v.layernorm(rows, dim, x.data(), ld, gamma.data(), beta.data(), 1e-6f, got.data(), ld, {});
+      v.layernorm(rows, dim, inplace.data(), ld, gamma.data(), beta.data(), 1e-6f, inplace.data(), ld, {});
       for (int64_t r = 0; r < rows; ++r) {
         for (int64_t i = 0; i < ld; ++i) {
           const size_t k = static_cast<size_t>(r * ld + i);
@@ -101,11 +101,42 @@ TEST_CASE("layernorm: every variant against the reference") {
   }
 }
 
+// The epilogue: GELU on y, and y + addend as a second output. GELU's slope is at most 1.13, so y's 4e-6 becomes
+// 4.5e-6, and the float erf adds up to 4.7e-7 |y| (kernels/simd/math.inc), 1.5e-6 at the |y| <= ~3 here:
+// 6e-6. The sum adds one rounding, half an ulp of |sum| <= 4: 2.4e-7 more.
+TEST_CASE("layernorm: activation and sum epilogue, every variant against the reference") {
+  const int64_t rows = 9;
+  for (const Variants& v : vector_variants()) {
+    for (int64_t dim : kDims) {
+      for (Activation act : {Activation::none, Activation::gelu}) {
+        const std::string what = std::string(isa_name(v.isa)) + " dim " + std::to_string(dim) +
+                                 (act == Activation::gelu ? " gelu" : " none");
+        INFO(what);
+        const std::vector<float> x = random_floats(rows * dim, 1.f, 5.f, static_cast<unsigned>(dim));
+        const std::vector<float> gamma = random_floats(dim, -1.5f, 1.5f, 7), beta = random_floats(dim, -1.f, 1.f, 8);
+        const std::vector<float> addend = random_floats(rows * dim, -1.f, 1.f, 9);
+        std::vector<float> ref(x.size()), ref_sum(x.size()), got(x.size()), got_sum(x.size());
+        layernorm_f32_ref(rows, dim, x.data(), dim, gamma.data(), beta.data(), 1e-6f, ref.data(), dim,
+                          {act, addend.data(), ref_sum.data()});
+        v.layernorm(rows, dim, x.data(), dim, gamma.data(), beta.data(), 1e-6f, got.data(), dim,
+                    {act, addend.data(), got_sum.data()});
+        for (size_t k = 0; k < x.size(); ++k) {
+          REQUIRE(std::fabs(got[k] - ref[k]) <= 6e-6f);
+          REQUIRE(std::fabs(got_sum[k] - ref_sum[k]) <= 6.3e-6f);
+        }
+        std::vector<float> alone(x.size());  // without the sum, y is the same
+        v.layernorm(rows, dim, x.data(), dim, gamma.data(), beta.data(), 1e-6f, alone.data(), dim, {act});
+        REQUIRE(alone == got);
+      }
+    }
+  }
+}
+
 TEST_CASE("layernorm: a constant row normalises to beta") {
   for (const Variants& v : vector_variants()) {
     const std::vector<float> x(40, 2.5f), gamma(40, 3.f), beta = random_floats(40, -1.f, 1.f, 3);
     std::vector<float> y(40);
-    v.layernorm(1, 40, x.data(), 40, gamma.data(), beta.data(), 1e-5f, y.data(), 40);
+    v.layernorm(1, 40, x.data(), 40, gamma.data(), beta.data(), 1e-5f, y.data(), 40, {});
     CHECK(y == beta);
   }
 }
@@ -191,9 +222,15 @@ TEST_CASE("norm entry points: every ISA, several threads, match the reference") 
     const std::string name = isa_name(isa);
     INFO(name);
     set_active_isa(isa);
-    layernorm_f32_ref(rows, dim, x.data(), dim, gamma.data(), beta.data(), 1e-5f, ref.data(), dim);
+    layernorm_f32_ref(rows, dim, x.data(), dim, gamma.data(), beta.data(), 1e-5f, ref.data(), dim, {});
     layernorm_f32(rows, dim, x.data(), dim, gamma.data(), beta.data(), 1e-5f, got.data(), dim);
     for (size_t i = 0; i < x.size(); ++i) REQUIRE(std::fabs(got[i] - ref[i]) <= 4e-6f);
+    std::vector<float> ref_sum(x.size()), got_sum(x.size());  // the epilogue's pointers follow each thread's rows
+    layernorm_f32_ref(rows, dim, x.data(), dim, gamma.data(), beta.data(), 1e-5f, ref.data(), dim,
+                      {Activation::gelu, x.data(), ref_sum.data()});
+    layernorm_f32(rows, dim, x.data(), dim, gamma.data(), beta.data(), 1e-5f, got.data(), dim,
+                  {Activation::gelu, x.data(), got_sum.data()});
+    for (size_t i = 0; i < x.size(); ++i) REQUIRE(std::fabs(got_sum[i] - ref_sum[i]) <= 6e-6f + 4.8e-7f);  // |sum| <= 8
     softmax_f32_ref(rows, dim, x.data(), dim, ref.data(), dim);
     softmax_f32(rows, dim, x.data(), dim, got.data(), dim);
     for (size_t i = 0; i < x.size(); ++i)

@@ -6,7 +6,7 @@
 namespace lsam {
 
 void layernorm_f32_ref(int64_t rows, int64_t dim, const float* x, int64_t ldx, const float* gamma, const float* beta,
-                       float eps, float* y, int64_t ldy) {
+                       float eps, float* y, int64_t ldy, const LayerNormEpilogue& ep) {
   for (int64_t r = 0; r < rows; ++r) {
     const float* xr = x + r * ldx;
     double mean = 0, var = 0;
@@ -15,7 +15,11 @@ void layernorm_f32_ref(int64_t rows, int64_t dim, const float* x, int64_t ldx, c
     for (int64_t i = 0; i < dim; ++i) var += (xr[i] - mean) * (xr[i] - mean);
     var /= static_cast<double>(dim);
     const double rstd = 1.0 / std::sqrt(var + eps);
-    for (int64_t i = 0; i < dim; ++i) y[r * ldy + i] = static_cast<float>((xr[i] - mean) * rstd * gamma[i] + beta[i]);
+    for (int64_t i = 0; i < dim; ++i) {
+      const double v = activation_f64(ep.activation, (xr[i] - mean) * rstd * gamma[i] + beta[i]);
+      y[r * ldy + i] = static_cast<float>(v);
+      if (ep.sum) ep.sum[r * ldy + i] = static_cast<float>(v + ep.addend[r * ldy + i]);
+    }
   }
 }
 

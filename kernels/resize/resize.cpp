@@ -1,9 +1,8 @@
 // torch's bilinear interpolation: tap tables in torch 1.13's arithmetic (aten/src/ATen/native/UpSample.h and
-// cpu/UpSampleKernel.cpp), then a horizontal pass over every input row and a vertical pass, as torch's
-// separable kernels order them.
+// cpu/UpSampleKernel.cpp), then a horizontal pass over the input rows and a vertical pass, as torch's
+// separable kernels order them, a band of output rows at a time.
 #include <algorithm>
 #include <cmath>
-#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -107,26 +106,36 @@ void resize_bilinear_crop_f32(const float* x, int64_t channels, int64_t in_h, in
   const int64_t rows = vt.rows_read();  // input rows the kept output rows read
   const double mid = static_cast<double>(channels * rows * keep_w), out = static_cast<double>(channels * keep_h * keep_w);
   LSAM_PROFILE("resize_bilinear", 2.0 * (mid * ht.taps + out * vt.taps),
-               4.0 * (static_cast<double>(channels * rows * in_w) + 2.0 * mid + out));
+               4.0 * (static_cast<double>(channels * rows * in_w) + out));
   const auto h_pass = pick_variant(resample_h_f32_ref, resample_h_f32_avx2, resample_h_f32_avx512);
   const auto v_pass = pick_variant(resample_v_f32_ref, resample_v_f32_avx2, resample_v_f32_avx512);
-  const ResampleAxisF32 h = ht.view(keep_w), v = vt.view(keep_h);
-  const auto tmp = std::make_unique_for_overwrite<float[]>(static_cast<size_t>(channels * rows * keep_w));
+  const ResampleAxisF32 h = ht.view(keep_w);
+  // Bands of output rows, each from its own horizontal pass over just the input rows it reads, kept in a
+  // thread-local buffer (~140 KB for SAM's masks) that the vertical pass reads back from L2: a whole-image
+  // intermediate would go to memory and back (15 MB for three 600 x 800 masks). Input rows shared by two bands
+  // are filtered twice, the same values both times, so the result does not depend on the banding.
+  constexpr int64_t kBand = 32;
   const int64_t min_rows = std::max<int64_t>(1, 16384 / keep_w);  // ~16K outputs per thread at least
-
-  parallel_for(channels * rows, min_rows, [&](int64_t b, int64_t e) {
-    while (b < e) {  // a chunk of rows may span channels
-      const int64_t c = b / rows, stop = std::min(e, (c + 1) * rows);
-      h_pass(h, stop - b, x + (c * in_h + b - c * rows) * in_w, in_w, tmp.get() + b * keep_w, keep_w);
-      b = stop;
-    }
-  });
   parallel_for(channels * keep_h, min_rows, [&](int64_t b, int64_t e) {
-    while (b < e) {  // a chunk of output rows may span channels
-      const int64_t c = b / keep_h, stop = std::min(e, (c + 1) * keep_h);
-      v_pass(v, b - c * keep_h, stop - c * keep_h, keep_w, tmp.get() + c * rows * keep_w, keep_w,
-             y + c * keep_h * keep_w, keep_w);
-      b = stop;
+    std::vector<float> rows_h;
+    AxisTable band(vt.taps, kBand);  // the band's vertical taps, indices relative to its first input row
+    while (b < e) {
+      const int64_t c = b / keep_h, i0 = b - c * keep_h, n = std::min({e - b, kBand, keep_h - i0});
+      int64_t lo = in_h, hi = 0;
+      for (int j = 0; j < vt.taps; ++j)
+        for (int64_t i = i0; i < i0 + n; ++i) {
+          lo = std::min<int64_t>(lo, vt.index[j * keep_h + i]);
+          hi = std::max<int64_t>(hi, vt.index[j * keep_h + i] + 1);
+        }
+      for (int j = 0; j < vt.taps; ++j)
+        for (int64_t i = 0; i < n; ++i) {
+          band.index[j * n + i] = static_cast<int32_t>(vt.index[j * keep_h + i0 + i] - lo);
+          band.weight[j * n + i] = vt.weight[j * keep_h + i0 + i];
+        }
+      rows_h.resize(static_cast<size_t>((hi - lo) * keep_w));
+      h_pass(h, hi - lo, x + (c * in_h + lo) * in_w, in_w, rows_h.data(), keep_w);
+      v_pass(band.view(n), 0, n, keep_w, rows_h.data(), keep_w, y + (c * keep_h + i0) * keep_w, keep_w);
+      b += n;
     }
   });
 }
