@@ -47,7 +47,9 @@ int64_t maxpool_out_size(int64_t in, int kernel, int stride, int pad);
 
 // One axis of a float resampler: output i = sum over taps j of weight[j * out + i] * input[index[j * out + i]],
 // accumulated in tap order as w0 * x0, then one fma per further tap. Tap-major, so that the taps of
-// consecutive outputs are contiguous. Unused taps have weight 0 and a valid index.
+// consecutive outputs are contiguous. Unused taps have weight 0 and a valid index. Indices never decrease along
+// the taps of an output nor from one output to the next (so a run of outputs reads between its first output's
+// first tap and its last output's last tap).
 struct ResampleAxisF32 {
   int64_t out;
   int taps;
