@@ -137,7 +137,8 @@ TEST_CASE("gemm: large shapes, several K and N blocks, empty K") {
   packed.packed = true;
   for (Isa isa : supported_isas())
     for (const Case& c : {Case{257, 129, 67}, Case{100, 70, 600, false, true}, Case{300, 50, 1000, true, false},
-                          Case{1, 300, 513}, Case{500, 1, 300}, Case{150, 100, 0}, Case{29, 700, 45}, packed})
+                          Case{1, 300, 513}, Case{500, 1, 300}, Case{150, 100, 0}, Case{29, 700, 45}, packed,
+                          Case{61, 56, 256}, Case{40, 8, 33, true, true}, Case{7, 24, 5}})  // narrow last panels
       check_case(c, isa, rng);
 }
 
@@ -146,12 +147,13 @@ TEST_CASE("gemm: fused bias, activations and residual, residual aliasing C") {
   for (Isa isa : supported_isas())
     for (Activation act : {Activation::none, Activation::relu, Activation::gelu, Activation::silu})
       for (auto residual : {Case::no_residual, Case::separate_residual, Case::residual_is_c})
-        for (int64_t K : {37, 700}) {  // one K block, and several (the residual must survive the first)
-          Case c{53, 45, K, false, false, true, act, residual};
-          check_case(c, isa, rng);
-          c.packed = true, c.trans_b = true, c.bias = false;
-          check_case(c, isa, rng);
-        }
+        for (int64_t K : {37, 700})  // one K block, and several (the residual must survive the first)
+          for (int64_t N : {45, 40}) {  // last panels of 13 and 8 (a narrower tile, in place) on AVX2
+            Case c{53, N, K, false, false, true, act, residual};
+            check_case(c, isa, rng);
+            c.packed = true, c.trans_b = true, c.bias = false;
+            check_case(c, isa, rng);
+          }
 }
 
 // The activations alone, through a K = 1 product with B = 1: tighter than the GEMM bound, over the whole
