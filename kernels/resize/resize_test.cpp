@@ -61,9 +61,17 @@ struct F32Table {
   std::vector<int32_t> index;
   std::vector<float> weight;
   ResampleAxisF32 axis;
+  // Random indices that never decrease along taps or outputs, as resize.h requires of a table: sorted, then
+  // dealt output by output. Long outputs get runs that fit the vector kernels' two-vector windows, short ones
+  // runs that do not, so both of their paths run.
   F32Table(int64_t in, int64_t out, int taps, unsigned seed) {
     std::mt19937 rng(seed);
-    for (int64_t k = 0; k < taps * out; ++k) index.push_back(static_cast<int32_t>(rng() % in));
+    std::vector<int32_t> sorted;
+    for (int64_t k = 0; k < taps * out; ++k) sorted.push_back(static_cast<int32_t>(rng() % in));
+    std::sort(sorted.begin(), sorted.end());
+    index.resize(sorted.size());
+    for (int64_t i = 0; i < out; ++i)
+      for (int j = 0; j < taps; ++j) index[j * out + i] = sorted[i * taps + j];
     weight = random_floats(taps * out, seed + 1);
     axis = {out, taps, index.data(), weight.data()};
   }
