@@ -45,6 +45,7 @@ class TinyViT {
   struct Block {
     LayerNorm attn_norm;
     Linear qkv, proj;
+    Tensor qkv_pad;    // [3C]: qkv(attn_norm(0)) = W_qkv beta + b_qkv, what each padding token of a window becomes
     Tensor attn_bias;  // [heads, T, T], gathered once from the per-offset table
     Conv local_conv;
     LayerNorm mlp_norm;

@@ -34,18 +34,24 @@ void for_each_window_row(int64_t batch, int64_t height, int64_t width, int64_t w
 }  // namespace
 
 void window_partition_f32(const float* in, int64_t batch, int64_t height, int64_t width, int64_t channels,
-                          int64_t window, float* out) {
+                          int64_t window, float* out, const float* fill) {
   LSAM_PROFILE("window", 0, 8.0 * batch * height * width * channels);
-  const size_t row_bytes = static_cast<size_t>(window * channels) * sizeof(float);
+  const size_t token_bytes = static_cast<size_t>(channels) * sizeof(float);
+  const auto pad = [&](float* dst, int64_t tokens) {
+    if (!fill) {
+      std::memset(dst, 0, static_cast<size_t>(tokens) * token_bytes);
+      return;
+    }
+    for (int64_t t = 0; t < tokens; ++t) std::memcpy(dst + t * channels, fill, token_bytes);
+  };
   for_each_window_row(batch, height, width, window, [&](int64_t row, int64_t image_row, int64_t x, int64_t columns) {
     float* dst = out + row * window * channels;
     if (image_row < 0) {
-      std::memset(dst, 0, row_bytes);
+      pad(dst, window);
       return;
     }
-    const size_t bytes = static_cast<size_t>(columns * channels) * sizeof(float);
-    std::memcpy(dst, in + (image_row * width + x) * channels, bytes);
-    std::memset(reinterpret_cast<char*>(dst) + bytes, 0, row_bytes - bytes);
+    std::memcpy(dst, in + (image_row * width + x) * channels, static_cast<size_t>(columns) * token_bytes);
+    pad(dst + columns * channels, window - columns);
   });
 }
 

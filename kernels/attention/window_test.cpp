@@ -18,9 +18,13 @@ TEST_CASE("window partition pads, orders windows like SAM, and unpartition inver
     for (size_t i = 0; i < image.size(); ++i) image[i] = static_cast<float>(i + 1);
     std::vector<float> windows(static_cast<size_t>(s.batch * nh * nw * s.window * s.window * s.channels), -1.0f);
     window_partition_f32(image.data(), s.batch, s.height, s.width, s.channels, s.window, windows.data());
+    std::vector<float> fill(static_cast<size_t>(s.channels)), filled(windows.size(), -1.0f);
+    for (size_t c = 0; c < fill.size(); ++c) fill[c] = -2.0f - static_cast<float>(c);
+    window_partition_f32(image.data(), s.batch, s.height, s.width, s.channels, s.window, filled.data(), fill.data());
 
-    // Token t of window (b, wy, wx) is pixel (wy * window + t / window, wx * window + t % window), or 0 past the edge.
-    bool ok = true;
+    // Token t of window (b, wy, wx) is pixel (wy * window + t / window, wx * window + t % window), or 0 past the
+    // edge (fill[c] with a fill vector).
+    bool ok = true, filled_ok = true;
     size_t at = 0;
     for (int64_t b = 0; b < s.batch; ++b)
       for (int64_t wy = 0; wy < nh; ++wy)
@@ -32,8 +36,11 @@ TEST_CASE("window partition pads, orders windows like SAM, and unpartition inver
                                      ? image[static_cast<size_t>(((b * s.height + y) * s.width + x) * s.channels + c)]
                                      : 0.0f;
               ok = ok && windows[at] == want;
+              const bool inside = y < s.height && x < s.width;
+              filled_ok = filled_ok && filled[at] == (inside ? want : fill[static_cast<size_t>(c)]);
             }
     CHECK(ok);
+    CHECK(filled_ok);
 
     std::vector<float> back(image.size(), -1.0f);
     window_unpartition_f32(windows.data(), s.batch, s.height, s.width, s.channels, s.window, back.data());
