@@ -177,6 +177,19 @@ Tensor TinyViT::window_attention(const Stage& s, const Block& b, const Tensor& x
   a.bias_batch_stride = 0;
   a.bias_head_stride = T * T;
   a.bias_row_stride = T;
+  // The bottom row of windows reaches past the map: its queries from the padding rows would be cropped away.
+  // Where they never reach proj, only its first valid_rows rows of queries are computed (each still attends to
+  // all T keys): 6 of 7 query rows of those windows at 64 x 64 and window 7, 6 of 14 at window 14.
+  const int64_t valid_rows = R - (grid - 1) * ws;
+  if (real_tokens_only && valid_rows < ws) {
+    a.batch = windows - grid;
+    attention_f32(a);
+    const int64_t first = windows - grid;
+    a.batch = grid;
+    a.q_len = valid_rows * ws;
+    a.q += first * a.q_batch_stride, a.k += first * a.k_batch_stride, a.v += first * a.v_batch_stride;
+    a.out += first * a.out_batch_stride;
+  }
   attention_f32(a);
 
   Tensor y = Tensor::empty({1, R, R, C});
