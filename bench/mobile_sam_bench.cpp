@@ -1,9 +1,11 @@
 // Whole-model MobileSAM benchmark: load, encoder and decoder medians, batched prompts, the per-op profile
 // of one encode as a fraction of the machine's measured FMA peak, and peak resident memory.
 //
-// usage: lsam_bench_mobile_sam -m MODEL [-i IMAGE] [--runs N] [--batch N] [--json] [--trace FILE]
+// usage: lsam_bench_mobile_sam -m MODEL [-i IMAGE] [--runs N] [--batch N] [--profile-runs N] [--json] [--trace FILE]
 //        lsam_bench_mobile_sam -m MODEL --loop encoder|decoder [--runs N]   (one stage N times, for perf record)
-// --trace writes the profiled encode (a warm one: the arena is planned and touched) as a Chrome trace.
+// The per-op profiles take each call's fastest of --profile-runs passes (default 3), so that one stalled call
+// on a shared machine does not move them. --trace writes the last profiled encode (a warm one: the arena is
+// planned and touched) as a Chrome trace.
 // bench/mobile_sam.py runs this beside PyTorch on the same checkpoint and prints the ratios.
 #include <sys/resource.h>
 
@@ -57,9 +59,11 @@ double peak_rss_mb() {
 
 int main(int argc, char** argv) {
   try {
-    const cli::Args args(argc - 1, argv + 1, {"-m", "-i", "--runs", "--batch", "--loop", "--trace"}, {"--json"});
+    const cli::Args args(argc - 1, argv + 1, {"-m", "-i", "--runs", "--batch", "--loop", "--trace", "--profile-runs"}, {"--json"});
     const int runs = std::stoi(args.get("--runs").value_or("5"));
     const int batch = std::stoi(args.get("--batch").value_or("16"));
+    const int profile_runs = std::stoi(args.get("--profile-runs").value_or("3"));
+    if (runs < 1 || batch < 1 || profile_runs < 1) throw std::runtime_error("--runs, --batch and --profile-runs must be >= 1");
     const cli::LoadedModel loaded = cli::load_mobile_sam(args.require("-m"));
     const cli::RgbImage image = args.has("-i") ? cli::read_rgb(*args.get("-i")) : cli::synthetic_image(800, 600);
     graph::SamPredictor predictor(loaded.model);
@@ -103,15 +107,24 @@ int main(int argc, char** argv) {
     for (int r = 0; r < runs; ++r)
       core_batch.push_back(time_ms([&] { predictor.predict_batch(prompts, false); }) / batch);
 
-    // One profiled encode: where each millisecond goes.
+    // Profiled passes: where each millisecond goes, each call at its fastest of profile_runs passes.
+    const auto fastest_calls_of = [&](auto pass) {
+      std::vector<std::vector<profiler::Record>> passes;
+      for (int r = 0; r < profile_runs; ++r) {
+        profiler::clear();
+        profiler::set_enabled(true);
+        pass();
+        profiler::set_enabled(false);
+        passes.push_back(profiler::records());
+      }
+      return profiler::fastest_calls(passes);
+    };
     const double peak = measure_fma_peak_gflops(active_isa(), num_threads());
-    profiler::clear();
-    profiler::set_enabled(true);
-    predictor.set_image(image.rgb.data(), image.height, image.width);
-    profiler::set_enabled(false);
-    const auto ops = profiler::summarize();
+    const auto encoder_calls =
+        fastest_calls_of([&] { predictor.set_image(image.rgb.data(), image.height, image.width); });
     if (const auto trace = args.get("--trace")) profiler::write_chrome_trace(*trace);
-    const std::string encoder_report = profiler::report(peak);
+    const auto ops = profiler::summarize(encoder_calls);
+    const std::string encoder_report = profiler::report(encoder_calls, peak);
     double total_ms = 0, flops = 0;
     for (const auto& s : ops) total_ms += s.total_ms, flops += s.flops;
     // The largest share of encoder time taken by an op type that is not a matrix product (GEMM, conv,
@@ -123,15 +136,12 @@ int main(int argc, char** argv) {
     const std::string other_op = largest_other ? largest_other->op : "none";
     const double other_share = largest_other && total_ms > 0 ? 100 * largest_other->total_ms / total_ms : 0;
 
-    // And one profiled single-prompt decode, post-processing included, after a first prompt has built the
-    // image's decoder cache (a once-per-image cost, as the timed decodes see it).
+    // And single-prompt decodes, post-processing included, after a first prompt has built the image's
+    // decoder cache (a once-per-image cost, as the timed decodes see it).
     predictor.predict(point);
-    profiler::clear();
-    profiler::set_enabled(true);
-    predictor.predict(point);
-    profiler::set_enabled(false);
+    const auto decoder_calls = fastest_calls_of([&] { predictor.predict(point); });
     double decoder_profiled_ms = 0;
-    for (const auto& s : profiler::summarize()) decoder_profiled_ms += s.total_ms;
+    for (const auto& s : profiler::summarize(decoder_calls)) decoder_profiled_ms += s.total_ms;
     const double enc_ms = median(encode);
     const double enc_gflops = flops / (enc_ms * 1e6);
 
@@ -157,9 +167,10 @@ int main(int argc, char** argv) {
       std::printf("encoder arena   %9.1f MB (planned, activations of one pass)\n", arena_mb);
       std::printf("largest non-matmul op type in the encoder: %s, %.1f%% of its time\n\n", other_op.c_str(),
                   other_share);
-      std::printf("encoder profile (one run, %.1f ms in kernels):\n%s\n", total_ms, encoder_report.c_str());
-      std::printf("decoder profile (one prompt, %.1f ms in kernels):\n%s", decoder_profiled_ms,
-                  profiler::report(peak).c_str());
+      std::printf("encoder profile (fastest of %d runs per call, %.1f ms in kernels):\n%s\n", profile_runs, total_ms,
+                  encoder_report.c_str());
+      std::printf("decoder profile (one prompt, fastest of %d runs per call, %.1f ms in kernels):\n%s", profile_runs,
+                  decoder_profiled_ms, profiler::report(decoder_calls, peak).c_str());
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "lsam_bench_mobile_sam: %s\n", e.what());

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
 #include <vector>
 
 #include "engine/cpu.h"
@@ -186,4 +187,22 @@ TEST_CASE("profiler records the outermost scope only") {
   CHECK(s[0].flops == 100);
   CHECK(profiler::report(100).find("outer") != std::string::npos);
   profiler::clear();
+}
+
+TEST_CASE("profiler: fastest_calls keeps each call's fastest pass and refuses different passes") {
+  using profiler::Record;
+  const std::vector<Record> a = {{"gemm", 0, 5.0, 10, 1}, {"softmax", 5, 2.0, 1, 1}};
+  const std::vector<Record> b = {{"gemm", 0, 4.0, 10, 1}, {"softmax", 4, 3.0, 1, 1}};
+  const std::vector<Record> fastest = profiler::fastest_calls({a, b});
+  REQUIRE(fastest.size() == 2);
+  CHECK(fastest[0].duration_us == 4.0);
+  CHECK(fastest[1].duration_us == 2.0);
+  const auto ops = profiler::summarize(fastest);
+  REQUIRE(ops.size() == 2);
+  CHECK(ops[0].op == "gemm");
+  CHECK(ops[0].total_ms == doctest::Approx(0.004));
+  CHECK(profiler::report(fastest, 0).find("softmax") != std::string::npos);
+  CHECK_THROWS_AS(profiler::fastest_calls({a, {a[0]}}), std::invalid_argument);
+  CHECK_THROWS_AS(profiler::fastest_calls({a, {a[1], a[0]}}), std::invalid_argument);
+  CHECK(profiler::fastest_calls({}).empty());
 }

@@ -73,9 +73,11 @@ void clear() {
   state().origin_ns = now_ns();
 }
 
-std::vector<OpSummary> summarize() {
+std::vector<OpSummary> summarize() { return summarize(records()); }
+
+std::vector<OpSummary> summarize(const std::vector<Record>& records) {
   std::map<std::string, OpSummary> by_op;
-  for (const Record& r : records()) {
+  for (const Record& r : records) {
     OpSummary& s = by_op[r.op];
     s.op = r.op;
     s.calls++;
@@ -89,8 +91,10 @@ std::vector<OpSummary> summarize() {
   return out;
 }
 
-std::string report(double peak_gflops) {
-  const std::vector<OpSummary> ops = summarize();
+std::string report(double peak_gflops) { return report(records(), peak_gflops); }
+
+std::string report(const std::vector<Record>& records, double peak_gflops) {
+  const std::vector<OpSummary> ops = summarize(records);
   double total_ms = 0, total_flops = 0;
   for (const OpSummary& s : ops) total_ms += s.total_ms, total_flops += s.flops;
   std::string out;
@@ -116,6 +120,23 @@ std::string report(double peak_gflops) {
   }
   row("total", calls, total_ms, total_flops, bytes);
   return out;
+}
+
+std::vector<Record> fastest_calls(const std::vector<std::vector<Record>>& passes) {
+  if (passes.empty()) return {};
+  std::vector<Record> fastest = passes.front();
+  for (const std::vector<Record>& pass : passes) {
+    if (pass.size() != fastest.size())
+      throw std::invalid_argument("profiler: passes made " + std::to_string(fastest.size()) + " and " +
+                                  std::to_string(pass.size()) + " calls");
+    for (size_t i = 0; i < pass.size(); ++i) {
+      if (std::string(pass[i].op) != fastest[i].op)
+        throw std::invalid_argument("profiler: call " + std::to_string(i) + " is " + pass[i].op + " in one pass and " +
+                                    fastest[i].op + " in another");
+      if (pass[i].duration_us < fastest[i].duration_us) fastest[i] = pass[i];
+    }
+  }
+  return fastest;
 }
 
 void write_chrome_trace(const std::string& path) {

@@ -53,11 +53,18 @@ struct OpSummary {
   double gbytes_per_s() const { return total_ms > 0 ? bytes / (total_ms * 1e6) : 0; }
 };
 
-// Ops sorted by total time, descending.
+// Ops sorted by total time, descending: of the recorded calls, or of any list of records.
 std::vector<OpSummary> summarize();
+std::vector<OpSummary> summarize(const std::vector<Record>& records);
 
 // Human-readable table: op, calls, ms, % of time, GFLOP/s, % of `peak_gflops` (skipped when 0), GB/s.
 std::string report(double peak_gflops);
+std::string report(const std::vector<Record>& records, double peak_gflops);
+
+// Call by call, the fastest of several passes that made the same calls (each element one pass's records()):
+// on a shared machine, where another job can stall any call of a single pass, the least noisy account of
+// where a pass's time goes. Throws std::invalid_argument when the passes' op sequences differ.
+std::vector<Record> fastest_calls(const std::vector<std::vector<Record>>& passes);
 
 // Chrome trace event format (chrome://tracing, ui.perfetto.dev).
 void write_chrome_trace(const std::string& path);
