@@ -9,7 +9,10 @@
 #include <new>
 #include <numeric>
 #include <stdexcept>
+#include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace lsam {
 namespace {
@@ -24,15 +27,57 @@ class HeapAllocator final : public Allocator {
 
 thread_local Allocator* t_current = nullptr;
 
-}  // namespace
-
-// Blocks of 1 MB and more are mapped from the kernel and unmapped when freed. glibc would serve them from its
-// heap once a freed mapping has raised its dynamic mmap threshold (up to 32 MB), and the holes that a pass's
-// mix of 1-16 MB activations leaves there stay resident: 187-201 MB of peak RSS for MobileSAM's load +
-// encode + decode against 134 MB with every such block mapped. Each block starts with a 64-byte header
-// holding its mapping's length (0: from aligned_alloc), which keeps the data 64-byte aligned.
+// Blocks of 1 MB and more are mapped from the kernel, and a freed one is kept for reuse while the kept ones
+// total at most 64 MB (the oldest unmapped first). glibc would serve such blocks from its heap once a freed
+// mapping has raised its dynamic mmap threshold (up to 32 MB), and the holes that a pass's mix of 1-16 MB
+// activations leaves there stay resident: MobileSAM's load + encode + decode peaked at 187-201 MB that way.
+// Unmapping every freed block (134 MB) made the first, unplanned encode 40% slower, all of it page faults on
+// fresh mappings; keeping up to 64 MB of them for blocks of up to twice their size, as a pass allocates the
+// same sizes over and over, gives 164 MB and a first encode as fast as glibc's. Each block starts with a
+// 64-byte header holding its mapping's length (0: from aligned_alloc), which keeps the data 64-byte aligned.
 constexpr size_t kMapBytes = size_t{1} << 20;
+constexpr size_t kKeptBytes = size_t{64} << 20;
 constexpr size_t kHeader = kTensorAlignment;
+
+class KeptMappings {
+ public:
+  // A kept mapping of at least `bytes` and at most twice that (the smallest such), or null.
+  void* take(size_t bytes, size_t& length) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto best = kept_.end();
+    for (auto it = kept_.begin(); it != kept_.end(); ++it)
+      if (it->second >= bytes && it->second - bytes <= bytes && (best == kept_.end() || it->second < best->second))
+        best = it;
+    if (best == kept_.end()) return nullptr;
+    void* p = best->first;
+    length = best->second;
+    total_ -= length;
+    kept_.erase(best);
+    return p;
+  }
+  void keep(void* p, size_t length) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    kept_.emplace_back(p, length);
+    total_ += length;
+    while (total_ > kKeptBytes) {
+      munmap(kept_.front().first, kept_.front().second);
+      total_ -= kept_.front().second;
+      kept_.erase(kept_.begin());
+    }
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::pair<void*, size_t>> kept_;  // oldest first
+  size_t total_ = 0;
+};
+
+KeptMappings& kept_mappings() {
+  static auto* kept = new KeptMappings;  // never destroyed: threads' scratch buffers are freed at their exit
+  return *kept;
+}
+
+}  // namespace
 
 void* aligned_malloc(size_t bytes) {
   const size_t n = round_up(std::max<size_t>(bytes, 1), kTensorAlignment) + kHeader;
@@ -41,7 +86,8 @@ void* aligned_malloc(size_t bytes) {
   void* block;
   if (n >= kMapBytes) {
     mapped = round_up(n, static_cast<size_t>(sysconf(_SC_PAGESIZE)));
-    block = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    block = kept_mappings().take(mapped, mapped);
+    if (!block) block = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (block == MAP_FAILED) block = nullptr;
   } else {
     block = std::aligned_alloc(kTensorAlignment, n);
@@ -57,7 +103,7 @@ void aligned_free(void* p) {
   size_t mapped;
   std::memcpy(&mapped, block, sizeof(mapped));
   if (mapped)
-    munmap(block, mapped);
+    kept_mappings().keep(block, mapped);
   else
     std::free(block);
 }
