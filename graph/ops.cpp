@@ -171,6 +171,20 @@ void add_inplace(Tensor& a, const Tensor& b) {
   add_rows_f32(a.numel() / block, block, a.data<float>(), block, bc.data<float>(), a.data<float>(), block);
 }
 
+Tensor fold_affine(const Tensor& weight, const Tensor& bias, const Tensor& x) {
+  const int64_t out = weight.dim(0), in = weight.dim(1);
+  bias.expect({out}, DType::f32, "folded bias");
+  x.expect({in}, DType::f32, "folded vector");
+  Tensor y = Tensor::empty({out});
+  for (int64_t o = 0; o < out; ++o) {
+    double s = bias.data<float>()[o];
+    for (int64_t i = 0; i < in; ++i)
+      s += static_cast<double>(weight.data<float>()[o * in + i]) * static_cast<double>(x.data<float>()[i]);
+    y.data<float>()[o] = static_cast<float>(s);
+  }
+  return y;
+}
+
 Tensor transpose_last2(const Tensor& x) {
   if (x.rank() < 2) throw std::invalid_argument("transpose_last2: " + x.describe());
   const Tensor xc = x.contiguous();

@@ -70,6 +70,10 @@ void activation_inplace(Tensor& x, Activation act);
 Tensor add(const Tensor& a, const Tensor& b);
 void add_inplace(Tensor& a, const Tensor& b);
 
+// bias + weight x for weight [out, in], bias [out], x [in], accumulated in double and rounded once: a constant
+// folded at load (a bias carried through a projection, what a padding token becomes).
+Tensor fold_affine(const Tensor& weight, const Tensor& bias, const Tensor& x);
+
 // [..., R, C] -> [..., C, R], contiguous.
 Tensor transpose_last2(const Tensor& x);
 

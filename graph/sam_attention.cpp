@@ -23,14 +23,16 @@ size_t fold_row(FoldOrder order, int64_t h, int64_t t, int64_t heads, int64_t T)
 }
 
 // y[b, fold_row(h, t), :] = sum_d x[b, t, h * hd + d] * w[h * hd + d, :]: each head's slice of the token vectors
-// through that head's rows of w. x [B, T, inner], w [inner, n] -> [B, heads * T, n].
+// through that head's rows of w. x [B, T, inner], w [inner, n] -> [B, heads * T, n]. One GEMM per head, whose
+// rows t land fold_row(0, 1) rows apart and whose heads start fold_row(1, 0) rows apart.
 Tensor fold_heads(const Tensor& x, const Tensor& w, int64_t heads, FoldOrder order) {
   const int64_t B = x.dim(0), T = x.dim(1), inner = x.dim(2), hd = inner / heads, n = w.dim(1);
-  const bool head_major = order == FoldOrder::head_major;
+  const auto row_stride = static_cast<int64_t>(fold_row(order, 0, 1, heads, T)) * n;
+  const auto head_stride = static_cast<int64_t>(fold_row(order, 1, 0, heads, T)) * n;
   Tensor y = Tensor::empty({B, heads * T, n});
   for (int64_t b = 0; b < B; ++b)
     gemm_f32_batched(heads, T, n, hd, x.data<float>() + b * T * inner, inner, hd, false, w.data<float>(), n, hd * n,
-                     false, y.data<float>() + b * heads * T * n, head_major ? n : heads * n, head_major ? T * n : n, {});
+                     false, y.data<float>() + b * heads * T * n, row_stride, head_stride, {});
   return y;
 }
 
@@ -109,15 +111,8 @@ TokenToImageAttention::TokenToImageAttention(const WeightStore& w, const std::st
   k_fold_ = scaled_copy(w.get(prefix + "k_proj.weight", {inner, dim}), w_.scale());
   v_fold_ = w.get(prefix + "v_proj.weight", {inner, dim}).clone();
   // Wv's bias passes through the attention unchanged (each query's weights sum to 1), then through Wo.
-  const Tensor& wo = w.get(prefix + "out_proj.weight", {dim, inner});
-  const Tensor& bv = w.get(prefix + "v_proj.bias", {inner});
-  out_bias_ = w.get(prefix + "out_proj.bias", {dim}).clone();
-  for (int64_t c = 0; c < dim; ++c) {
-    double s = out_bias_.data<float>()[c];
-    for (int64_t d = 0; d < inner; ++d)
-      s += static_cast<double>(wo.data<float>()[c * inner + d]) * static_cast<double>(bv.data<float>()[d]);
-    out_bias_.data<float>()[c] = static_cast<float>(s);
-  }
+  out_bias_ = fold_affine(w.get(prefix + "out_proj.weight", {dim, inner}), w.get(prefix + "out_proj.bias", {dim}),
+                          w.get(prefix + "v_proj.bias", {inner}));
 }
 
 Tensor TokenToImageAttention::operator()(const Tensor& queries, const Tensor& image_k, const Tensor& image_v,

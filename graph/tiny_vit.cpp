@@ -36,19 +36,6 @@ Tensor gather_attention_bias(const WeightStore& w, const std::string& name, int6
   return bias;
 }
 
-// qkv(beta) = W beta + b for W [3C, C], in double: the qkv vector of a window's padding tokens.
-Tensor padding_token_qkv(const Tensor& weight, const Tensor& bias, const Tensor& beta) {
-  const int64_t out = weight.dim(0), in = weight.dim(1);
-  Tensor y = Tensor::empty({out});
-  for (int64_t o = 0; o < out; ++o) {
-    double sum = bias.data<float>()[o];
-    for (int64_t i = 0; i < in; ++i)
-      sum += static_cast<double>(weight.data<float>()[o * in + i]) * static_cast<double>(beta.data<float>()[i]);
-    y.data<float>()[o] = static_cast<float>(sum);
-  }
-  return y;
-}
-
 }  // namespace
 
 TinyViT::TinyViT(const WeightStore& w, const std::string& prefix, const TinyVitConfig& config) : config_(config) {
@@ -78,8 +65,8 @@ TinyViT::TinyViT(const WeightStore& w, const std::string& prefix, const TinyVitC
       const int64_t C = s.dim, hidden = C * config.mlp_ratio;
       b.attn_norm = LayerNorm::load(w, blk + "attn.norm", C, 1e-5f);
       b.qkv = Linear::load(w, blk + "attn.qkv", C, 3 * C);
-      b.qkv_pad = padding_token_qkv(w.get(blk + "attn.qkv.weight", {3 * C, C}), w.get(blk + "attn.qkv.bias", {3 * C}),
-                                    b.attn_norm.bias);
+      b.qkv_pad = fold_affine(w.get(blk + "attn.qkv.weight", {3 * C, C}), w.get(blk + "attn.qkv.bias", {3 * C}),
+                              b.attn_norm.bias);  // qkv(LayerNorm(0)) = W beta + b
       b.proj = Linear::load(w, blk + "attn.proj", C, C);
       b.attn_bias = gather_attention_bias(w, blk + "attn.attention_biases", s.heads, s.window);
       b.local_conv = Conv::load(w, blk + "local_conv.c", C, C, 3, 1, 1, C, Activation::none);

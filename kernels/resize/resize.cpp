@@ -33,8 +33,9 @@ struct AxisTable {
     }
     return t;
   }
-  // Input positions [0, rows_read()) hold every tap.
-  int64_t rows_read() const { return index.empty() ? 0 : *std::max_element(index.begin(), index.end()) + 1; }
+  // Input positions [0, rows_read()) hold every tap: the last tap of the last output (tables are monotone,
+  // resize.h).
+  int64_t rows_read() const { return index.empty() ? 0 : index.back() + 1; }
 };
 
 // Non-antialiased (upsample_bilinear2d): source coordinate s = scale * (i + 0.5) - 0.5 clamped at 0, with
@@ -121,12 +122,8 @@ void resize_bilinear_crop_f32(const float* x, int64_t channels, int64_t in_h, in
     AxisTable band(vt.taps, kBand);  // the band's vertical taps, indices relative to its first input row
     while (b < e) {
       const int64_t c = b / keep_h, i0 = b - c * keep_h, n = std::min({e - b, kBand, keep_h - i0});
-      int64_t lo = in_h, hi = 0;
-      for (int j = 0; j < vt.taps; ++j)
-        for (int64_t i = i0; i < i0 + n; ++i) {
-          lo = std::min<int64_t>(lo, vt.index[j * keep_h + i]);
-          hi = std::max<int64_t>(hi, vt.index[j * keep_h + i] + 1);
-        }
+      // The input rows [lo, hi) the band reads: from its first output's first tap to its last output's last.
+      const int64_t lo = vt.index[i0], hi = vt.index[(vt.taps - 1) * keep_h + i0 + n - 1] + 1;
       for (int j = 0; j < vt.taps; ++j)
         for (int64_t i = 0; i < n; ++i) {
           band.index[j * n + i] = static_cast<int32_t>(vt.index[j * keep_h + i0 + i] - lo);
