@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
     // fused attention): norms, activations, layout shuffles, depthwise convs, resizes.
     const profiler::OpSummary* largest_other = nullptr;
     for (const auto& s : ops)
-      if (s.op != "gemm" && s.op != "conv" && s.op != "attention" && (!largest_other || s.total_ms > largest_other->total_ms))
+      if (s.op != "gemm" && s.op != "conv" && s.op != "bottleneck" && s.op != "attention" && (!largest_other || s.total_ms > largest_other->total_ms))
         largest_other = &s;
     const std::string other_op = largest_other ? largest_other->op : "none";
     const double other_share = largest_other && total_ms > 0 ? 100 * largest_other->total_ms / total_ms : 0;

@@ -5,6 +5,7 @@
 #include <map>
 #include <utility>
 
+#include "graph/inverted_bottleneck.h"
 #include "kernels/attention/attention.h"
 #include "kernels/attention/window.h"
 #include "kernels/conv/conv.h"
@@ -93,31 +94,6 @@ TinyViT::TinyViT(const WeightStore& w, const std::string& prefix, const TinyVitC
   neck_norm2_ = LayerNorm::load(w, prefix + "neck.3", neck, 1e-6f);
 }
 
-// MBConv runs in bands of rows: the 4x expanded activations of a whole 256x256 map would take 2 x 64 MB,
-// a band of them stays in the last-level cache. The depthwise conv needs one row above and below, so each
-// band expands a one-row halo and keeps only its own rows of the depthwise output.
-Tensor TinyViT::mbconv(const MBConv& m, const Tensor& x) const {
-  constexpr int64_t kBandRows = 32;
-  const int64_t H = x.dim(1), W = x.dim(2), C = x.dim(3);
-  Tensor y = Tensor::empty(x.shape());
-  for (int64_t y0 = 0; y0 < H; y0 += kBandRows) {
-    const int64_t y1 = std::min(H, y0 + kBandRows);
-    const int64_t h0 = std::max<int64_t>(0, y0 - 1), h1 = std::min(H, y1 + 1);  // band plus halo
-    const Tensor e = m.expand(x.slice(1, h0, h1));
-    const Tensor d = m.depthwise(e);  // rows of the halo saw zero padding: dropped below
-    const Tensor mid = d.slice(1, y0 - h0, y0 - h0 + (y1 - y0));
-    float* band = y.data<float>() + y0 * W * C;
-    m.project.op->run(mid.data<float>(), 1, y1 - y0, W, band, x.data<float>() + y0 * W * C);
-    // The block's last GELU comes after the shortcut; applied while the band is still in cache.
-    activation_f32(Activation::gelu, (y1 - y0) * W * C, band, band);
-  }
-  return y;
-}
-
-Tensor TinyViT::patch_merging(const PatchMerging& m, const Tensor& x) const {
-  return m.project(m.depthwise(m.expand(x)));
-}
-
 // TinyViT pads the map with zero tokens to whole windows, then runs LayerNorm, qkv, attention and proj on
 // every window. A zero token normalises to the LayerNorm's beta, so all padding tokens share one qkv vector,
 // and their outputs are cropped away: LayerNorm, qkv and proj can run on the R x R real tokens only, the
@@ -201,9 +177,13 @@ Tensor TinyViT::forward(const Tensor& image, const StageTap& tap) const {
   if (tap) tap("patch_embed", x);
   for (size_t i = 0; i < stages_.size(); ++i) {
     const Stage& s = stages_[i];
-    for (const MBConv& m : s.mbconvs) x = mbconv(m, x);
+    for (const MBConv& m : s.mbconvs)
+      x = inverted_bottleneck(m.expand, m.depthwise, m.project, x, true, Activation::gelu);
     for (const Block& b : s.blocks) x = block(s, b, x);
-    if (s.downsample) x = patch_merging(*s.downsample, x);
+    if (s.downsample) {
+      const PatchMerging& m = *s.downsample;
+      x = inverted_bottleneck(m.expand, m.depthwise, m.project, x, false, Activation::none);
+    }
     if (tap) tap("layers." + std::to_string(i), x);
   }
   x = neck_conv1_(x);

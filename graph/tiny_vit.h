@@ -58,8 +58,6 @@ class TinyViT {
     std::optional<PatchMerging> downsample;
   };
 
-  Tensor mbconv(const MBConv& m, const Tensor& x) const;
-  Tensor patch_merging(const PatchMerging& m, const Tensor& x) const;
   Tensor block(const Stage& s, const Block& b, const Tensor& x) const;
   Tensor window_attention(const Stage& s, const Block& b, const Tensor& x) const;
 

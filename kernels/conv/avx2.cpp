@@ -10,8 +10,6 @@ namespace lsam {
 // 6 x 2 vectors: 12 accumulators, 2 weight vectors and a broadcast in AVX2's 16 registers.
 void conv_igemm_f32_avx2_6x16(const ConvIgemmArgs& args) { igemm<F8, 6, 2>(args); }
 
-void depthwise3x3_f32_avx2(const DepthwiseArgs& args, int64_t row_begin, int64_t row_end) {
-  depthwise3x3<F8>(args, row_begin, row_end);
-}
+void depthwise3x3_row_f32_avx2(const DepthwiseRowArgs& args) { depthwise3x3_row<F8>(args); }
 
 }  // namespace lsam

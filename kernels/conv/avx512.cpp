@@ -11,8 +11,6 @@ namespace lsam {
 // pointers in the general-purpose ones.
 void conv_igemm_f32_avx512_12x32(const ConvIgemmArgs& args) { igemm<F16, 12, 2>(args); }
 
-void depthwise3x3_f32_avx512(const DepthwiseArgs& args, int64_t row_begin, int64_t row_end) {
-  depthwise3x3<F16>(args, row_begin, row_end);
-}
+void depthwise3x3_row_f32_avx512(const DepthwiseRowArgs& args) { depthwise3x3_row<F16>(args); }
 
 }  // namespace lsam

@@ -45,13 +45,13 @@ const IgemmKernel& igemm_kernel(Isa isa) {
   throw std::logic_error("conv: no igemm kernel for this ISA");
 }
 
-using DepthwiseKernel = void (*)(const DepthwiseArgs&, int64_t, int64_t);
+using DepthwiseKernel = void (*)(const DepthwiseRowArgs&);
 
 DepthwiseKernel depthwise_kernel(Isa isa) {
   switch (isa) {
-    case Isa::scalar: return depthwise3x3_f32_ref;
-    case Isa::avx2: return depthwise3x3_f32_avx2;
-    case Isa::avx512: return depthwise3x3_f32_avx512;
+    case Isa::scalar: return depthwise3x3_row_f32_ref;
+    case Isa::avx2: return depthwise3x3_row_f32_avx2;
+    case Isa::avx512: return depthwise3x3_row_f32_avx512;
   }
   throw std::logic_error("conv: no depthwise kernel for this ISA");
 }
@@ -241,31 +241,56 @@ void Conv2d::run(const float* in, int64_t batch, int64_t h, int64_t w, float* ou
   }
 }
 
-void Conv2d::run_depthwise(const float* in, int64_t batch, int64_t h, int64_t w, float* out,
-                           const float* residual) const {
-  const std::vector<float> zero_row(static_cast<size_t>(w * p_.in_channels), 0.0f);
-  DepthwiseArgs a;
-  a.in = in;
-  a.zero = zero_row.data();
-  a.in_h = h;
-  a.in_w = w;
+DepthwiseRowArgs Conv2d::depthwise_row_args(int64_t in_w) const {
+  DepthwiseRowArgs a{};
+  a.in_w = in_w;
   a.channels = p_.in_channels;
   a.stride = p_.stride_h;
   a.weights = weight_.get();
   a.ldw = round_up(p_.in_channels, kDepthwiseChannelPad);
   a.bias = bias_.get();
   a.activation = activation_;
-  a.out = out;
-  a.out_h = out_h(h);
-  a.out_w = out_w(w);
-  a.residual = residual;
+  return a;
+}
+
+void Conv2d::run_depthwise(const float* in, int64_t batch, int64_t h, int64_t w, float* out,
+                           const float* residual) const {
+  const std::vector<float> zero_row(static_cast<size_t>(w * p_.in_channels), 0.0f);
   const DepthwiseKernel kernel = depthwise_kernel(isa_);
-  const int64_t rows = batch * a.out_h;
+  const int64_t oh = out_h(h), ow = out_w(w), C = p_.in_channels, rows = batch * oh;
+  DepthwiseRowArgs proto = depthwise_row_args(w);
+  proto.col_begin = 0;
+  proto.col_end = ow;
 #pragma omp parallel num_threads(static_cast<int>(std::min<int64_t>(available_threads(), rows)))
   {
-    const Range r = split_range(rows, omp_get_num_threads(), omp_get_thread_num());
-    kernel(a, r.begin, r.end);
+    const Range range = split_range(rows, omp_get_num_threads(), omp_get_thread_num());
+    DepthwiseRowArgs a = proto;
+    for (int64_t r = range.begin; r < range.end; ++r) {
+      const int64_t b = r / oh, oy = r % oh;
+      for (int ky = 0; ky < 3; ++ky) {
+        const int64_t iy = oy * p_.stride_h - 1 + ky;
+        a.in[ky] = iy >= 0 && iy < h ? in + (b * h + iy) * w * C : zero_row.data();
+      }
+      a.out = out + r * ow * C;
+      a.residual = residual ? residual + r * ow * C : nullptr;
+      kernel(a);
+    }
   }
+}
+
+void Conv2d::run_depthwise_row(const float* const in[3], int64_t in_w, int64_t col_begin, int64_t col_end,
+                               float* out, const float* residual) const {
+  if (path_ != Path::depthwise) throw std::logic_error("Conv2d::run_depthwise_row: not a depthwise 3x3 conv");
+  if (col_begin < 0 || col_begin > col_end || col_end > out_w(in_w))
+    throw std::invalid_argument("Conv2d::run_depthwise_row: columns [" + std::to_string(col_begin) + ", " +
+                                std::to_string(col_end) + ") outside a row of " + std::to_string(out_w(in_w)));
+  DepthwiseRowArgs a = depthwise_row_args(in_w);
+  for (int ky = 0; ky < 3; ++ky) a.in[ky] = in[ky];
+  a.col_begin = col_begin;
+  a.col_end = col_end;
+  a.out = out;
+  a.residual = residual;
+  depthwise_kernel(isa_)(a);
 }
 
 void Conv2d::run_igemm(const float* in, int64_t batch, int64_t h, int64_t w, float* out, const float* residual) const {

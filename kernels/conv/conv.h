@@ -19,6 +19,8 @@
 
 namespace lsam {
 
+struct DepthwiseRowArgs;
+
 // nn.Conv2d's hyper-parameters (dilation 1 only).
 struct Conv2dParams {
   int64_t in_channels, out_channels, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, groups = 1;
@@ -30,6 +32,13 @@ class Conv2d {
   // Throws std::invalid_argument on inconsistent params or an ISA this CPU cannot run.
   Conv2d(const Conv2dParams& params, const float* weight, const float* bias, Activation activation,
          Isa isa = active_isa());
+
+  // One output row of a depthwise 3x3 conv (throws std::logic_error on any other), for pipelines that stream
+  // rows through buffers of their own: in[ky] is input row oy * stride - 1 + ky at column 0, in_w pixels wide,
+  // or in_w * in_c zeros where that row is padding; writes output columns [col_begin, col_end) to out (column
+  // col_begin first), adding residual (laid out like out) if not null. Runs on the calling thread, unprofiled.
+  void run_depthwise_row(const float* const in[3], int64_t in_w, int64_t col_begin, int64_t col_end, float* out,
+                         const float* residual = nullptr) const;
 
   int64_t out_h(int64_t h) const;
   int64_t out_w(int64_t w) const;
@@ -43,6 +52,7 @@ class Conv2d {
   enum class Path : uint8_t { gemm, depthwise, igemm };
   void run_igemm(const float* in, int64_t batch, int64_t h, int64_t w, float* out, const float* residual) const;
   void run_depthwise(const float* in, int64_t batch, int64_t h, int64_t w, float* out, const float* residual) const;
+  DepthwiseRowArgs depthwise_row_args(int64_t in_w) const;
 
   Conv2dParams p_;
   Activation activation_;

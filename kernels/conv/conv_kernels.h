@@ -33,24 +33,24 @@ void conv_igemm_f32_ref_4x8(const ConvIgemmArgs& args);
 void conv_igemm_f32_avx2_6x16(const ConvIgemmArgs& args);
 void conv_igemm_f32_avx512_12x32(const ConvIgemmArgs& args);
 
-// Depthwise 3x3, padding 1, stride 1 or 2, NHWC; computes output rows [row_begin, row_end) of the
-// flattened [batch * out_h] row space.
-struct DepthwiseArgs {
-  const float* in;               // [batch, in_h, in_w, channels]
-  const float* zero;             // >= in_w * channels zeros: the padding rows above and below the image
-  int64_t in_h, in_w, channels;  // input geometry
+// Depthwise 3x3, padding 1, stride 1 or 2, NHWC, one output row at a time. The caller points at the three
+// input rows the output row reads, so they may come from a whole map or from a pipeline's ring buffer of rows
+// (TinyViT's fused MBConv), and picks the run of output columns, so a row may be cut into column strips.
+struct DepthwiseRowArgs {
+  const float* in[3];            // input rows oy * stride - 1 + ky at column 0; a padding row points at zeros
+  int64_t in_w, channels;        // pixels a row, floats a pixel
   int64_t stride;                // 1 or 2, both ways
   const float* weights;          // [9][ldw], tap = ky * 3 + kx, zero-padded channels
   int64_t ldw;                   // >= channels: rounded up to a whole vector of the widest ISA
   const float* bias;             // [ldw], zero-padded; never null
   Activation activation;         // on bias + sum, before the residual
-  float* out;                    // [batch, out_h, out_w, channels]
-  int64_t out_h, out_w;          // (in - 1) / stride + 1 each
-  const float* residual;         // null, or like out
+  int64_t col_begin, col_end;    // output columns computed, within [0, (in_w - 1) / stride + 1)
+  float* out;                    // output column col_begin, then the next columns, `channels` floats apart
+  const float* residual;         // null, or laid out like out
 };
 
-void depthwise3x3_f32_ref(const DepthwiseArgs& args, int64_t row_begin, int64_t row_end);
-void depthwise3x3_f32_avx2(const DepthwiseArgs& args, int64_t row_begin, int64_t row_end);
-void depthwise3x3_f32_avx512(const DepthwiseArgs& args, int64_t row_begin, int64_t row_end);
+void depthwise3x3_row_f32_ref(const DepthwiseRowArgs& args);
+void depthwise3x3_row_f32_avx2(const DepthwiseRowArgs& args);
+void depthwise3x3_row_f32_avx512(const DepthwiseRowArgs& args);
 
 }  // namespace lsam

@@ -181,6 +181,56 @@ TEST_CASE("conv depthwise 3x3 (direct path) matches the reference") {
   check_geometry(3, 2, 1, true, 1, 24, rng);
 }
 
+// The row entry behind fused pipelines: rows from anywhere (copies here), any run of columns, and a map
+// cropped to a strip of columns, as long as the computed columns' taps stay inside the strip or reach the
+// map's real edge. Same kernel as the whole-map run, so the results must be bit-identical.
+TEST_CASE("conv depthwise 3x3 rows: row pointers, column runs and column strips give the whole map's output") {
+  std::mt19937 rng(9);
+  IsaGuard guard;
+  for (Isa isa : supported_isas()) {
+    set_active_isa(isa);
+    for (int trial = 0; trial < 12; ++trial) {
+      const int64_t C = 1 + static_cast<int64_t>(rng() % 40), h = 1 + static_cast<int64_t>(rng() % 7);
+      const int64_t w = 1 + static_cast<int64_t>(rng() % 30), S = 1 + trial % 2;
+      const Conv2d conv({C, C, 3, 3, S, S, 1, 1, C}, random_floats(rng, 9 * C).data(), random_floats(rng, C).data(),
+                        trial % 3 == 0 ? Activation::gelu : Activation::none);
+      const std::vector<float> in = random_floats(rng, h * w * C);
+      const int64_t oh = conv.out_h(h), ow = conv.out_w(w);
+      std::vector<float> want(static_cast<size_t>(oh * ow * C));
+      conv.run(in.data(), 1, h, w, want.data());
+      // Output columns [ox0, ox1) from input columns [c0, c1): the strip the inverted bottleneck expands.
+      const int64_t ox0 = static_cast<int64_t>(rng() % ow), ox1 = ox0 + 1 + static_cast<int64_t>(rng() % (ow - ox0));
+      const int64_t c0 = std::max<int64_t>(0, S * (ox0 - 1)), c1 = std::min(w, S * (ox1 - 1) + 2), cols = c1 - c0;
+      const std::vector<float> zeros(static_cast<size_t>(cols * C), 0.0f);
+      for (int64_t oy = 0; oy < oh; ++oy) {
+        std::vector<float> rows[3];
+        const float* taps[3];
+        for (int ky = 0; ky < 3; ++ky) {
+          const int64_t iy = oy * S - 1 + ky;
+          if (iy < 0 || iy >= h) {
+            taps[ky] = zeros.data();
+            continue;
+          }
+          rows[ky].assign(in.begin() + (iy * w + c0) * C, in.begin() + (iy * w + c1) * C);
+          taps[ky] = rows[ky].data();
+        }
+        std::vector<float> got(static_cast<size_t>((ox1 - ox0) * C));
+        conv.run_depthwise_row(taps, cols, ox0 - c0 / S, ox1 - c0 / S, got.data());
+        INFO("isa=", isa_name(isa), " C=", C, " h=", h, " w=", w, " stride=", S, " columns ", ox0, "..", ox1);
+        CHECK(std::memcmp(got.data(), want.data() + (oy * ow + ox0) * C, got.size() * sizeof(float)) == 0);
+      }
+    }
+  }
+  const std::vector<float> weight(9 * 8, 0.1f), zeros(8 * 8, 0.0f);
+  const float* taps[3] = {zeros.data(), zeros.data(), zeros.data()};
+  std::vector<float> out(8 * 8);
+  const Conv2d depthwise({8, 8, 3, 3, 1, 1, 1, 1, 8}, weight.data(), nullptr, Activation::none);
+  CHECK_THROWS_AS(depthwise.run_depthwise_row(taps, 8, 2, 9, out.data()), std::invalid_argument);
+  CHECK_THROWS_AS(depthwise.run_depthwise_row(taps, 8, 3, 2, out.data()), std::invalid_argument);
+  const Conv2d dense({8, 8, 3, 3, 1, 1, 1, 1, 1}, std::vector<float>(9 * 64, 0.1f).data(), nullptr, Activation::none);
+  CHECK_THROWS_AS(dense.run_depthwise_row(taps, 8, 0, 8, out.data()), std::logic_error);
+}
+
 TEST_CASE("conv grouped (igemm per group) matches the reference") {
   std::mt19937 rng(6);
   check_geometry(3, 1, 1, false, 2, 12, rng);

@@ -1,4 +1,4 @@
-// The direct depthwise 3x3 kernel (DepthwiseArgs in conv_kernels.h), written once over a SIMD wrapper V.
+// The direct depthwise 3x3 kernel (DepthwiseRowArgs in conv_kernels.h), written once over a SIMD wrapper V.
 // Included by the ISA translation units after their kernels/simd/ wrapper, math.inc and activation.inc;
 // everything here has internal linkage.
 //
@@ -20,12 +20,6 @@ namespace {
 // a weight, stride 1 takes 15 of AVX2's 16 registers at N = 4, stride 2 takes 14 at N = 3.
 template <int S>
 constexpr int kDepthwisePixels = S == 1 ? 4 : 3;
-
-struct DepthwiseRow {
-  const float* in[3];  // input rows oy * stride - 1 + ky, or the zero row
-  float* out;
-  const float* residual;  // or null
-};
 
 // A pixel group's pointers at the current channel, advanced one vector at a time by the channel loop. Kept
 // as plain locals so that the compiler holds them in registers across the stores.
@@ -79,13 +73,13 @@ template <class V, Activation A, int S, int N, bool Left, bool Right, bool Tail>
 }
 
 template <class V, Activation A, int S, int N, bool Left, bool Right>
-void depthwise_pixels(const DepthwiseArgs& a, const DepthwiseRow& row, int64_t ox) {
-  const int64_t C = a.channels;
-  DepthwiseCursor p{{row.in[0] + ox * S * C, row.in[1] + ox * S * C, row.in[2] + ox * S * C},
+void depthwise_pixels(const DepthwiseRowArgs& a, int64_t ox) {
+  const int64_t C = a.channels, at = (ox - a.col_begin) * C;
+  DepthwiseCursor p{{a.in[0] + ox * S * C, a.in[1] + ox * S * C, a.in[2] + ox * S * C},
                     a.weights,
                     a.bias,
-                    row.out + ox * C,
-                    row.residual ? row.residual + ox * C : nullptr};
+                    a.out + at,
+                    a.residual ? a.residual + at : nullptr};
   const auto advance = [&p] {
     for (const float*& q : p.in) q += V::lanes;
     p.w += V::lanes;
@@ -100,40 +94,32 @@ void depthwise_pixels(const DepthwiseArgs& a, const DepthwiseRow& row, int64_t o
 }
 
 template <class V, Activation A, int S>
-void depthwise_rows(const DepthwiseArgs& a, int64_t row_begin, int64_t row_end) {
-  const int64_t C = a.channels;
+void depthwise_row(const DepthwiseRowArgs& a) {
   // Interior pixels have all three input columns: ox >= 1 and ox * S + 1 <= in_w - 1.
   const int64_t interior_end = a.in_w >= 2 ? (a.in_w - 2) / S + 1 : 0;
-  const int64_t end = interior_end < a.out_w ? interior_end : a.out_w;
-  for (int64_t r = row_begin; r < row_end; ++r) {
-    const int64_t b = r / a.out_h, oy = r % a.out_h;
-    DepthwiseRow row;
-    for (int ky = 0; ky < 3; ++ky) {
-      const int64_t iy = oy * S - 1 + ky;
-      row.in[ky] = iy >= 0 && iy < a.in_h ? a.in + (b * a.in_h + iy) * a.in_w * C : a.zero;
-    }
-    row.out = a.out + r * a.out_w * C;
-    row.residual = a.residual ? a.residual + r * a.out_w * C : nullptr;
+  const int64_t end = interior_end < a.col_end ? interior_end : a.col_end;
+  int64_t ox = a.col_begin;
+  if (ox == 0 && ox < a.col_end) {
     if (a.in_w >= 2) {
-      depthwise_pixels<V, A, S, 1, false, true>(a, row, 0);
+      depthwise_pixels<V, A, S, 1, false, true>(a, 0);
     } else {
-      depthwise_pixels<V, A, S, 1, false, false>(a, row, 0);
+      depthwise_pixels<V, A, S, 1, false, false>(a, 0);
     }
-    int64_t ox = 1;
-    for (; ox + kDepthwisePixels<S> <= end; ox += kDepthwisePixels<S>)
-      depthwise_pixels<V, A, S, kDepthwisePixels<S>, true, true>(a, row, ox);
-    for (; ox < end; ++ox) depthwise_pixels<V, A, S, 1, true, true>(a, row, ox);
-    for (; ox < a.out_w; ++ox) depthwise_pixels<V, A, S, 1, true, false>(a, row, ox);
+    ox = 1;
   }
+  for (; ox + kDepthwisePixels<S> <= end; ox += kDepthwisePixels<S>)
+    depthwise_pixels<V, A, S, kDepthwisePixels<S>, true, true>(a, ox);
+  for (; ox < end; ++ox) depthwise_pixels<V, A, S, 1, true, true>(a, ox);
+  for (; ox < a.col_end; ++ox) depthwise_pixels<V, A, S, 1, true, false>(a, ox);
 }
 
 template <class V>
-void depthwise3x3(const DepthwiseArgs& a, int64_t row_begin, int64_t row_end) {
+void depthwise3x3_row(const DepthwiseRowArgs& a) {
   with_activation(a.activation, [&]<Activation A>() {
     if (a.stride == 1) {
-      depthwise_rows<V, A, 1>(a, row_begin, row_end);
+      depthwise_row<V, A, 1>(a);
     } else {
-      depthwise_rows<V, A, 2>(a, row_begin, row_end);
+      depthwise_row<V, A, 2>(a);
     }
   });
 }

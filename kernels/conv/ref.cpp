@@ -74,25 +74,22 @@ void conv_igemm_f32_ref_4x8(const ConvIgemmArgs& a) {
   }
 }
 
-void depthwise3x3_f32_ref(const DepthwiseArgs& a, int64_t row_begin, int64_t row_end) {
+void depthwise3x3_row_f32_ref(const DepthwiseRowArgs& a) {
   const int64_t C = a.channels;
-  for (int64_t r = row_begin; r < row_end; ++r) {
-    const int64_t n = r / a.out_h, oy = r % a.out_h;
-    for (int64_t ox = 0; ox < a.out_w; ++ox)
-      for (int64_t c = 0; c < C; ++c) {
-        float sum = a.bias[c];
-        for (int64_t ky = 0; ky < 3; ++ky)
-          for (int64_t kx = 0; kx < 3; ++kx) {
-            const int64_t iy = oy * a.stride - 1 + ky, ix = ox * a.stride - 1 + kx;
-            if (iy < 0 || iy >= a.in_h || ix < 0 || ix >= a.in_w) continue;
-            sum += a.in[((n * a.in_h + iy) * a.in_w + ix) * C + c] * a.weights[(ky * 3 + kx) * a.ldw + c];
-          }
-        const int64_t o = (r * a.out_w + ox) * C + c;
-        float y = activate(a.activation, sum);
-        if (a.residual) y += a.residual[o];
-        a.out[o] = y;
-      }
-  }
+  for (int64_t ox = a.col_begin; ox < a.col_end; ++ox)
+    for (int64_t c = 0; c < C; ++c) {
+      float sum = a.bias[c];
+      for (int64_t ky = 0; ky < 3; ++ky)
+        for (int64_t kx = 0; kx < 3; ++kx) {
+          const int64_t ix = ox * a.stride - 1 + kx;
+          if (ix < 0 || ix >= a.in_w) continue;
+          sum += a.in[ky][ix * C + c] * a.weights[(ky * 3 + kx) * a.ldw + c];
+        }
+      const int64_t o = (ox - a.col_begin) * C + c;
+      float y = activate(a.activation, sum);
+      if (a.residual) y += a.residual[o];
+      a.out[o] = y;
+    }
 }
 
 }  // namespace lsam

@@ -1,6 +1,7 @@
 // AVX2 + FMA GEMM kernel: 6 x 16 tile, 12 ymm accumulators + 2 for the B row + 1 broadcast = 15 of 16.
 #include "kernels/gemm/ukernel.h"
 #include "kernels/simd/avx2.inc"
+#include "kernels/simd/activation.inc"
 
 namespace lsam {
 namespace {

@@ -2,6 +2,7 @@
 // body is AVX2's (ukernel.inc), so the AVX2 tests cover its logic on machines without AVX-512.
 #include "kernels/gemm/ukernel.h"
 #include "kernels/simd/avx512.inc"
+#include "kernels/simd/activation.inc"
 
 namespace lsam {
 namespace {

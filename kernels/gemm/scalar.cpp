@@ -3,6 +3,7 @@
 // FMA here, so fma() rounds twice; the tests' error bound allows for it.
 #include "kernels/gemm/ukernel.h"
 #include "kernels/simd/generic.inc"
+#include "kernels/simd/activation.inc"
 
 namespace lsam {
 namespace {
