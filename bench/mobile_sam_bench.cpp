@@ -128,10 +128,12 @@ int main(int argc, char** argv) {
     double total_ms = 0, flops = 0;
     for (const auto& s : ops) total_ms += s.total_ms, flops += s.flops;
     // The largest share of encoder time taken by an op type that is not a matrix product (GEMM, conv,
-    // fused attention): norms, activations, layout shuffles, depthwise convs, resizes.
+    // fused attention, and the fused blocks built of them): norms, activations, layout shuffles, depthwise
+    // convs, resizes.
     const profiler::OpSummary* largest_other = nullptr;
     for (const auto& s : ops)
-      if (s.op != "gemm" && s.op != "conv" && s.op != "bottleneck" && s.op != "attention" && (!largest_other || s.total_ms > largest_other->total_ms))
+      if (s.op != "gemm" && s.op != "conv" && s.op != "bottleneck" && s.op != "mlp" && s.op != "attention" &&
+          (!largest_other || s.total_ms > largest_other->total_ms))
         largest_other = &s;
     const std::string other_op = largest_other ? largest_other->op : "none";
     const double other_share = largest_other && total_ms > 0 ? 100 * largest_other->total_ms / total_ms : 0;

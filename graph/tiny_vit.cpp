@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "graph/inverted_bottleneck.h"
+#include "graph/residual_mlp.h"
 #include "kernels/attention/attention.h"
 #include "kernels/attention/window.h"
 #include "kernels/conv/conv.h"
@@ -167,7 +168,7 @@ Tensor TinyViT::window_attention(const Stage& s, const Block& b, const Tensor& x
 
 Tensor TinyViT::block(const Stage& s, const Block& b, const Tensor& x) const {
   Tensor y = b.local_conv(window_attention(s, b, x));
-  return b.fc2(b.fc1(b.mlp_norm(y), Activation::gelu), Activation::none, &y);
+  return residual_mlp(b.mlp_norm, b.fc1, Activation::gelu, b.fc2, y);
 }
 
 Tensor TinyViT::forward(const Tensor& image, const StageTap& tap) const {
