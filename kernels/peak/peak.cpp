@@ -39,11 +39,20 @@ double measure_fma_peak_gflops(Isa isa, int threads) {
   // Calibrate to ~20 ms per run on one thread (a shared machine can stall a team, never a lone thread); the
   // probe also brings the core up to its vector clock. Best of 5: interference only ever slows a run down.
   const int64_t probe = 1 << 16;
-  const double gflops_per_thread = run(loop, probe, 1);
+  const double probe_gflops = run(loop, probe, 1);
   const double flops_per_iter = static_cast<double>(loop(1));
-  const int64_t iters = std::max<int64_t>(probe, static_cast<int64_t>(gflops_per_thread * 1e9 * 0.02 / flops_per_iter));
+  const int64_t iters = std::max<int64_t>(probe, static_cast<int64_t>(probe_gflops * 1e9 * 0.02 / flops_per_iter));
+  double lone = 0;
+  for (int rep = 0; rep < 3; ++rep) lone = std::max(lone, run(loop, iters, 1));
   double best = 0;
-  for (int rep = 0; rep < 5; ++rep) best = std::max(best, run(loop, iters, threads));
+  for (int round = 0; round < 4; ++round) {
+    for (int rep = 0; rep < 5; ++rep) best = std::max(best, run(loop, iters, threads));
+    // A team well short of `threads` lone threads has most likely met another job holding a core for the
+    // whole round (seen on the shared 2-core CI machine: 102 instead of 200 GFLOP/s), so measure again rather
+    // than report half the peak. Where the shortfall is real (SMT siblings share their FMA units) it only
+    // costs these retries.
+    if (best >= 0.9 * threads * lone) break;
+  }
   return best;
 }
 

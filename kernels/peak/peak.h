@@ -8,7 +8,8 @@
 namespace lsam {
 
 // GFLOP/s of `threads` threads each running independent FMA chains on `isa`'s widest vectors (an FMA is
-// 2 FLOPs per lane); the best of 5 runs of ~20 ms. Isa::scalar measures SSE2 multiply + add pairs.
+// 2 FLOPs per lane); the best of 5 runs of ~20 ms, measured again (up to 3 more rounds) while it stays below
+// 90% of `threads` times one thread's best. Isa::scalar measures SSE2 multiply + add pairs.
 double measure_fma_peak_gflops(Isa isa, int threads);
 
 // The per-ISA loops behind it: `iters` rounds of independent FMA chains on one thread; returns the FLOPs done.
