@@ -19,8 +19,15 @@ Tensor inverted_bottleneck(const Conv& expand, const Conv& depthwise, const Conv
                            bool shortcut, Activation after) {
   const Conv2dParams &pe = expand.op->params(), &pd = depthwise.op->params(), &pp = project.op->params();
   const int64_t S = pd.stride_h;
-  if (x.rank() != 4 || x.dim(3) != pe.in_channels || pe.kernel_h != 1 || pd.groups != pd.in_channels ||
-      pd.in_channels != pe.out_channels || pp.in_channels != pd.out_channels || pp.kernel_h != 1 ||
+  const auto pointwise = [](const Conv2dParams& p) {
+    return p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_h == 0 && p.pad_w == 0 &&
+           p.groups == 1;
+  };
+  const bool depthwise3x3 = pd.groups == pd.in_channels && pd.out_channels == pd.in_channels && pd.kernel_h == 3 &&
+                            pd.kernel_w == 3 && pd.pad_h == 1 && pd.pad_w == 1 && pd.stride_w == S &&
+                            (S == 1 || S == 2);
+  if (x.rank() != 4 || x.dim(3) != pe.in_channels || !pointwise(pe) || !depthwise3x3 || !pointwise(pp) ||
+      pd.in_channels != pe.out_channels || pp.in_channels != pd.out_channels ||
       (shortcut && (S != 1 || pp.out_channels != pe.in_channels)))
     throw std::invalid_argument("inverted_bottleneck: convs " + std::to_string(pe.in_channels) + "->" +
                                 std::to_string(pe.out_channels) + "->" + std::to_string(pp.out_channels) +
@@ -28,7 +35,7 @@ Tensor inverted_bottleneck(const Conv& expand, const Conv& depthwise, const Conv
   const int64_t N = x.dim(0), H = x.dim(1), W = x.dim(2), C = x.dim(3), hidden = pe.out_channels;
   const int64_t OH = depthwise.op->out_h(H), OW = depthwise.op->out_w(W), OC = pp.out_channels;
   // Three ring rows and the depthwise output row, about (3 S + 1) * strip * hidden floats: 256 KB of L2.
-  const int64_t strip = std::clamp<int64_t>(64 * 1024 / ((3 * S + 1) * hidden), 8, OW);
+  const int64_t strip = std::min(OW, std::max<int64_t>(8, 64 * 1024 / ((3 * S + 1) * hidden)));
   const int64_t strips = (OW + strip - 1) / strip;
   const int64_t ring_cols = S * strip + 2;  // input columns S (ox0 - 1) .. S (ox1 - 1) + 1
   // Rows are cut only as far as the threads need: each cut costs a halo row or two.

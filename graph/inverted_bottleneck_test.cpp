@@ -79,6 +79,11 @@ TEST_CASE("inverted bottleneck: convs that do not chain are refused") {
   CHECK_THROWS_AS(inverted_bottleneck(expand, depthwise, project, random_tensor({1, 6, 6, 4}, rng), false,
                                       Activation::none),
                   std::invalid_argument);
+  const Conv depthwise5x5 = random_conv({16, 16, 5, 5, 1, 1, 2, 2, 16}, Activation::gelu, rng);
+  CHECK_THROWS_AS(inverted_bottleneck(expand, depthwise5x5, project, x, false, Activation::none), std::invalid_argument);
+  const Conv strided_expand = random_conv({8, 16, 1, 1, 2, 2, 0, 0, 1}, Activation::gelu, rng);
+  CHECK_THROWS_AS(inverted_bottleneck(strided_expand, depthwise, project, x, false, Activation::none),
+                  std::invalid_argument);
 }
 
 }  // namespace lsam::graph
