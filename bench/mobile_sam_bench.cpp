@@ -12,8 +12,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <iterator>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/cpu.h"
@@ -130,9 +132,10 @@ int main(int argc, char** argv) {
     // The largest share of encoder time taken by an op type that is not a matrix product (GEMM, conv,
     // fused attention, and the fused blocks built of them): norms, activations, layout shuffles, depthwise
     // convs, resizes.
+    constexpr std::string_view kMatrixProducts[] = {"gemm", "conv", "attention", "bottleneck", "mlp"};
     const profiler::OpSummary* largest_other = nullptr;
     for (const auto& s : ops)
-      if (s.op != "gemm" && s.op != "conv" && s.op != "bottleneck" && s.op != "mlp" && s.op != "attention" &&
+      if (std::find(std::begin(kMatrixProducts), std::end(kMatrixProducts), s.op) == std::end(kMatrixProducts) &&
           (!largest_other || s.total_ms > largest_other->total_ms))
         largest_other = &s;
     const std::string other_op = largest_other ? largest_other->op : "none";

@@ -48,10 +48,11 @@ Tensor inverted_bottleneck(const Conv& expand, const Conv& depthwise, const Conv
   const float* in = xc.data<float>();
   float* out = y.data<float>();
   parallel_for(N * row_runs * strips, 1, [&](int64_t task_begin, int64_t task_end) {
-    const Tensor scratch = Tensor::zeros({5, ring_cols, hidden});  // ring of 3, a zero row, depthwise row
+    const Tensor scratch = Tensor::empty({5, ring_cols, hidden});  // ring of 3, a zero row, depthwise row
     float* ring[3];
     for (int i = 0; i < 3; ++i) ring[i] = scratch.data<float>() + i * ring_cols * hidden;
-    const float* zeros = scratch.data<float>() + 3 * ring_cols * hidden;
+    float* const zeros = scratch.data<float>() + 3 * ring_cols * hidden;
+    std::fill(zeros, zeros + ring_cols * hidden, 0.0f);
     float* dw_row = scratch.data<float>() + 4 * ring_cols * hidden;
     for (int64_t task = task_begin; task < task_end; ++task) {
       const int64_t n = task / (row_runs * strips);

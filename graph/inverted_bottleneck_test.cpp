@@ -5,40 +5,27 @@
 
 #include <doctest/doctest.h>
 
-#include <cstring>
 #include <memory>
-#include <random>
-#include <vector>
 
-#include "engine/threads.h"
+#include "graph/graph_test_util.h"
 #include "kernels/conv/conv.h"
 
 namespace lsam::graph {
 namespace {
 
-Tensor random_tensor(const Shape& shape, std::mt19937_64& rng) {
-  std::normal_distribution<float> normal(0.f, 1.f);
-  Tensor t = Tensor::empty(shape);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = normal(rng);
-  return t;
-}
+using test::random_tensor;
 
-Conv random_conv(const Conv2dParams& p, Activation act, std::mt19937_64& rng) {
-  const Tensor w = random_tensor({p.out_channels, p.in_channels / p.groups * p.kernel_h * p.kernel_w}, rng);
-  const Tensor b = random_tensor({p.out_channels}, rng);
+Conv random_conv(const Conv2dParams& p, Activation act, uint64_t& seed) {
+  const Tensor w = random_tensor({p.out_channels, p.in_channels / p.groups * p.kernel_h * p.kernel_w}, seed++);
+  const Tensor b = random_tensor({p.out_channels}, seed++);
   return Conv{std::make_shared<Conv2d>(p, w.data<float>(), b.data<float>(), act)};
 }
-
-struct ThreadsGuard {
-  int saved = num_threads();
-  ~ThreadsGuard() { set_num_threads(saved); }
-};
 
 }  // namespace
 
 TEST_CASE("inverted bottleneck: streamed rows give the unfused convs' output, bit for bit") {
-  std::mt19937_64 rng(11);
-  ThreadsGuard guard;
+  uint64_t seed = 11;
+  test::ThreadCountGuard guard;
   struct Case {
     int64_t n, h, w, c, hidden, out, stride;
     bool shortcut;
@@ -50,11 +37,11 @@ TEST_CASE("inverted bottleneck: streamed rows give the unfused convs' output, bi
                         Case{2, 7, 13, 8, 24, 8, 1, true, Activation::gelu}, Case{1, 11, 150, 16, 256, 24, 2, false, Activation::none},
                         Case{2, 10, 9, 5, 12, 7, 2, false, Activation::none}, Case{1, 1, 1, 3, 6, 3, 1, true, Activation::relu},
                         Case{1, 2, 3, 3, 6, 4, 2, false, Activation::none}}) {
-    const Conv expand = random_conv({k.c, k.hidden, 1, 1, 1, 1, 0, 0, 1}, Activation::gelu, rng);
+    const Conv expand = random_conv({k.c, k.hidden, 1, 1, 1, 1, 0, 0, 1}, Activation::gelu, seed);
     const Conv depthwise =
-        random_conv({k.hidden, k.hidden, 3, 3, k.stride, k.stride, 1, 1, k.hidden}, Activation::gelu, rng);
-    const Conv project = random_conv({k.hidden, k.out, 1, 1, 1, 1, 0, 0, 1}, Activation::none, rng);
-    const Tensor x = random_tensor({k.n, k.h, k.w, k.c}, rng);
+        random_conv({k.hidden, k.hidden, 3, 3, k.stride, k.stride, 1, 1, k.hidden}, Activation::gelu, seed);
+    const Conv project = random_conv({k.hidden, k.out, 1, 1, 1, 1, 0, 0, 1}, Activation::none, seed);
+    const Tensor x = random_tensor({k.n, k.h, k.w, k.c}, seed++);
     Tensor want = project(depthwise(expand(x)), k.shortcut ? &x : nullptr);
     activation_inplace(want, k.after);
     for (int threads : {1, 2}) {
@@ -63,25 +50,25 @@ TEST_CASE("inverted bottleneck: streamed rows give the unfused convs' output, bi
       INFO("case ", k.n, "x", k.h, "x", k.w, "x", k.c, " hidden ", k.hidden, " stride ", k.stride, ", ", threads,
            " threads");
       REQUIRE(got.shape() == want.shape());
-      CHECK(std::memcmp(got.data<float>(), want.data<float>(), static_cast<size_t>(got.numel()) * sizeof(float)) == 0);
+      CHECK(test::same_bits(got, want));
     }
   }
 }
 
 TEST_CASE("inverted bottleneck: convs that do not chain are refused") {
-  std::mt19937_64 rng(12);
-  const Conv expand = random_conv({8, 16, 1, 1, 1, 1, 0, 0, 1}, Activation::gelu, rng);
-  const Conv depthwise = random_conv({16, 16, 3, 3, 2, 2, 1, 1, 16}, Activation::gelu, rng);
-  const Conv project = random_conv({16, 8, 1, 1, 1, 1, 0, 0, 1}, Activation::none, rng);
-  const Tensor x = random_tensor({1, 6, 6, 8}, rng);
+  uint64_t seed = 1200;
+  const Conv expand = random_conv({8, 16, 1, 1, 1, 1, 0, 0, 1}, Activation::gelu, seed);
+  const Conv depthwise = random_conv({16, 16, 3, 3, 2, 2, 1, 1, 16}, Activation::gelu, seed);
+  const Conv project = random_conv({16, 8, 1, 1, 1, 1, 0, 0, 1}, Activation::none, seed);
+  const Tensor x = random_tensor({1, 6, 6, 8}, seed++);
   CHECK_THROWS_AS(inverted_bottleneck(expand, depthwise, project, x, true, Activation::none), std::invalid_argument);
   CHECK_THROWS_AS(inverted_bottleneck(project, depthwise, expand, x, false, Activation::none), std::invalid_argument);
-  CHECK_THROWS_AS(inverted_bottleneck(expand, depthwise, project, random_tensor({1, 6, 6, 4}, rng), false,
+  CHECK_THROWS_AS(inverted_bottleneck(expand, depthwise, project, random_tensor({1, 6, 6, 4}, seed++), false,
                                       Activation::none),
                   std::invalid_argument);
-  const Conv depthwise5x5 = random_conv({16, 16, 5, 5, 1, 1, 2, 2, 16}, Activation::gelu, rng);
+  const Conv depthwise5x5 = random_conv({16, 16, 5, 5, 1, 1, 2, 2, 16}, Activation::gelu, seed);
   CHECK_THROWS_AS(inverted_bottleneck(expand, depthwise5x5, project, x, false, Activation::none), std::invalid_argument);
-  const Conv strided_expand = random_conv({8, 16, 1, 1, 2, 2, 0, 0, 1}, Activation::gelu, rng);
+  const Conv strided_expand = random_conv({8, 16, 1, 1, 2, 2, 0, 0, 1}, Activation::gelu, seed);
   CHECK_THROWS_AS(inverted_bottleneck(strided_expand, depthwise, project, x, false, Activation::none),
                   std::invalid_argument);
 }

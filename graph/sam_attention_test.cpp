@@ -2,25 +2,13 @@
 // inputs: per-prompt and shared image operands, batches, token counts, and the projected-image forms.
 #include <doctest/doctest.h>
 
-#include <random>
-
 #include "graph/graph_test_util.h"
 #include "graph/sam_attention.h"
 #include "weights/weight_store.h"
 
 namespace lsam::graph {
-namespace {
 
-Tensor random_tensor(const Shape& shape, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> normal(0.f, 1.f);
-  Tensor t = Tensor::empty(shape);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = normal(rng);
-  return t;
-}
-
-}  // namespace
-
+using test::random_tensor;
 using test::relative_error;
 
 TEST_CASE("SAM cross-attentions: the folded forms compute the attention as written") {
