@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "graph/ops.h"
+#include "graph/window_attention.h"
 
 namespace lsam::graph {
 
@@ -43,10 +44,7 @@ class TinyViT {
     Conv expand, depthwise, project;
   };
   struct Block {
-    LayerNorm attn_norm;
-    Linear qkv, proj;
-    Tensor qkv_pad;    // [3C]: qkv(attn_norm(0)) = W_qkv beta + b_qkv, what each padding token of a window becomes
-    Tensor attn_bias;  // [heads, T, T], gathered once from the per-offset table
+    WindowAttention attn;
     Conv local_conv;
     LayerNorm mlp_norm;
     Linear fc1, fc2;
@@ -58,8 +56,7 @@ class TinyViT {
     std::optional<PatchMerging> downsample;
   };
 
-  Tensor block(const Stage& s, const Block& b, const Tensor& x) const;
-  Tensor window_attention(const Stage& s, const Block& b, const Tensor& x) const;
+  Tensor block(const Block& b, const Tensor& x) const;
 
   TinyVitConfig config_;
   Conv stem1_, stem2_;
