@@ -2,8 +2,8 @@
 
 #include <cstring>
 
+#include "graph/mask_upscaling.h"
 #include "kernels/conv/conv.h"
-#include "kernels/gemm/gemm.h"
 #include "weights/weight_store.h"
 
 namespace lsam::graph {
@@ -132,20 +132,14 @@ SamDecoderOutput SamMaskDecoder::forward(const Tensor& image, const Tensor& pe, 
                   static_cast<size_t>(channels) * sizeof(float));
   }
 
-  // Upscale each prompt's image tokens 4x and project its mask tokens onto them, one prompt at a time: the
-  // upscaled maps are 12 MB a prompt and nothing in them is shared, so a batch need not hold them all.
+  // Upscale each prompt's image tokens 4x and project its mask tokens onto them, one prompt at a time: nothing
+  // in the upscaled maps is shared between prompts.
   SamDecoderOutput out;
   out.low_res_logits = Tensor::empty({B, count, side, side});
-  for (int64_t b = 0; b < B; ++b) {
-    Tensor up = upscale1_(keys.slice(0, b, b + 1).reshape({1, grid, grid, dim_}));
-    upscale_norm_.apply_inplace(up, Activation::gelu);
-    up = upscale2_(up);
-    // masks[m, p] = hyper[m, :] . up[p, :], straight into the output: the few mask rows as the GEMM's A and
-    // the upscaled pixels as its B (packed, a transposing copy of 8 MB that costs less than leaving 13 of the
-    // 16 columns of a pixels-as-rows tile idle).
-    gemm_f32(count, pixels, channels, hyper.data<float>() + b * count * channels, channels, false, up.data<float>(),
-             channels, true, out.low_res_logits.data<float>() + b * count * pixels, pixels, {});
-  }
+  for (int64_t b = 0; b < B; ++b)
+    upscaled_mask_logits(upscale1_, upscale_norm_, upscale2_, keys.slice(0, b, b + 1).reshape({1, grid, grid, dim_}),
+                         hyper.data<float>() + b * count * channels, count,
+                         out.low_res_logits.data<float>() + b * count * pixels);
   Tensor iou_token = queries.slice(1, 0, 1).contiguous().reshape({B, dim_});
   Tensor iou_all = iou_head_(iou_token);  // [B, mask_tokens]
   out.iou = iou_all.slice(1, first, first + count).contiguous();
