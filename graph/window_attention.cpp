@@ -13,6 +13,7 @@
 #include "engine/threads.h"
 #include "kernels/attention/attention.h"
 #include "kernels/attention/window.h"
+#include "kernels/eltwise/eltwise.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/norm/norm.h"
 
@@ -48,22 +49,17 @@ AttentionArgs window_args(const WindowAttention& w, int64_t C, int64_t windows, 
   return a;
 }
 
-// Moves the first `rows` x `cols` tokens of a `width`-token-wide window from row-major [rows, cols] order at
-// `from` (an index in tokens) to their places in the window, or back: each token keeps its index or moves to
-// a lower one, so moving them in ascending order never overwrites one not yet moved.
-void spread_tokens(float* buf, int64_t floats, int64_t rows, int64_t cols, int64_t width, int64_t from) {
+// Moves the tokens (r, c), r < rows and c < cols, of a window from index from + r * src_width + c to index
+// r * dst_width + c (indices in tokens of `floats` floats): a narrow window's tokens between packed row-major
+// order (width cols) and their places in the window (width window). No token moves to a higher index, so
+// moving them in ascending order never overwrites one not yet moved.
+void move_tokens(float* buf, int64_t floats, int64_t rows, int64_t cols, int64_t from, int64_t src_width,
+                 int64_t dst_width) {
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < cols; ++c) {
-      const int64_t src = from + r * cols + c, dst = r * width + c;
+      const int64_t src = from + r * src_width + c, dst = r * dst_width + c;
       if (src != dst) std::memmove(buf + dst * floats, buf + src * floats, static_cast<size_t>(floats) * sizeof(float));
     }
-}
-void gather_tokens(float* buf, int64_t floats, int64_t rows, int64_t cols, int64_t width) {
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < cols; ++c)
-      if (r * width + c != r * cols + c)
-        std::memmove(buf + (r * cols + c) * floats, buf + (r * width + c) * floats,
-                     static_cast<size_t>(floats) * sizeof(float));
 }
 
 }  // namespace
@@ -121,7 +117,9 @@ Tensor WindowAttention::per_window(const Tensor& x) const {
     const Tensor scratch = Tensor::empty({T, 4 * C});
     float* qkv_rows = scratch.data<float>();  // [T, 3C]; proj's output once the attention has read it
     float* rows_c = qkv_rows + T * 3 * C;     // [T, C]: normed tokens, then the attention's output
-    GemmEpilogue with_bias;
+    GemmEpilogue qkv_bias, proj_bias;
+    qkv_bias.bias = qkv.bias.defined() ? qkv.bias.data<float>() : nullptr;
+    proj_bias.bias = proj.bias.defined() ? proj.bias.data<float>() : nullptr;
     for (int64_t i = first; i < last; ++i) {
       const int64_t wy = i / grid, wx = i % grid, rows = extent(wy), cols = extent(wx), n = rows * cols;
       const float* corner = in + (wy * ws * R + wx * ws) * C;
@@ -130,23 +128,21 @@ Tensor WindowAttention::per_window(const Tensor& x) const {
                       rows_c + r * cols * C, C);
       // A narrow window's qkv is computed at the end of the buffer and spread into place.
       const int64_t at = cols == ws ? 0 : T - n;
-      with_bias.bias = qkv.bias.defined() ? qkv.bias.data<float>() : nullptr;
-      gemm_f32(n, rows_c, C, qkv.weight, qkv_rows + at * 3 * C, 3 * C, with_bias);
-      if (cols != ws) spread_tokens(qkv_rows, 3 * C, rows, cols, ws, at);
+      gemm_f32(n, rows_c, C, qkv.weight, qkv_rows + at * 3 * C, 3 * C, qkv_bias);
+      if (cols != ws) move_tokens(qkv_rows, 3 * C, rows, cols, at, cols, ws);
       for (int64_t t = 0; t < T; ++t)
         if (t / ws >= rows || t % ws >= cols)
           std::memcpy(qkv_rows + t * 3 * C, qkv_pad.data<float>(), static_cast<size_t>(3 * C) * sizeof(float));
 
       attention_f32(window_args(*this, C, 1, rows * ws, qkv_rows, rows_c));
 
-      if (cols != ws) gather_tokens(rows_c, C, rows, cols, ws);
-      with_bias.bias = proj.bias.defined() ? proj.bias.data<float>() : nullptr;
+      if (cols != ws) move_tokens(rows_c, C, rows, cols, 0, ws, cols);
       float* projected = qkv_rows;
-      gemm_f32(n, rows_c, C, proj.weight, projected, C, with_bias);
+      gemm_f32(n, rows_c, C, proj.weight, projected, C, proj_bias);
+      // The shortcut, added as the GEMM epilogue would add it, one row of the window at a time.
       for (int64_t r = 0; r < rows; ++r) {
-        const int64_t offset = (wy * ws + r) * R * C + wx * ws * C;
-        const float* p = projected + r * cols * C;
-        for (int64_t k = 0; k < cols * C; ++k) out[offset + k] = p[k] + in[offset + k];
+        const int64_t offset = (corner - in) + r * R * C;
+        add_f32(cols * C, projected + r * cols * C, in + offset, out + offset);
       }
     }
   }
