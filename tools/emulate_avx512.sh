@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Runs the unit tests on an emulated AVX-512 CPU, for machines that have none (this project's own run on
+# Zen 3): the tests then pick the AVX-512 variants and compare them with the scalar references, as they do
+# for AVX2 natively. Everything comes from Debian's packages:
+#   bochs (x86 emulator with EVEX support) as an Intel Skylake-X (AVX-512 F/CD/BW/DQ/VL),
+#   Debian's own kernel booted from an isolinux CD, and an initramfs whose /init runs a statically linked
+#   build of the unit tests and powers off.
+# Emulation is about a thousand times slower than the host, so pass doctest filters for what to run.
+#
+#   bash tools/emulate_avx512.sh [--build DIR] [--timeout SECONDS] [doctest options...]
+#   e.g. bash tools/emulate_avx512.sh -tc='gemm: random*,conv 3x3*'
+#
+# Exit status: the tests' own, or 3 when the guest did not report one (boot failure, timeout).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=build
+timeout_s=3600
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --build) build=$2; shift 2 ;;
+    --timeout) timeout_s=$2; shift 2 ;;
+    *) break ;;
+  esac
+done
+
+packages=(bochs bochsbios vgabios bochs-term isolinux syslinux-common xorriso cpio busybox-static)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+work=$(mktemp -d /tmp/lsam-avx512.XXXXXX)
+trap 'pkill -f "bochs-bin -q -f $work/bochsrc" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+# The unit tests, linked statically so the initramfs needs no loader or libraries: the link line meson uses,
+# with -static and another output.
+ninja -C "$build" tests/lsam_tests >/dev/null
+link=$(ninja -C "$build" -t commands tests/lsam_tests | tail -n 1)
+(cd "$build" && eval "${link/-o tests\/lsam_tests/-static -o $work/lsam_tests}") 2>&1 |
+  grep -v -e "statically linked applications requires at runtime" -e "in function" || true
+
+# Debian's current kernel image; only its vmlinuz is used.
+kernel_pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-/ {print $2; exit}')
+(cd "$work" && apt-get download -q "$kernel_pkg" 2>/dev/null && dpkg-deb -x ./*.deb kernel)
+
+mkdir -p "$work/root/bin" "$work/root/dev" "$work/root/proc" "$work/iso/isolinux"
+cp /bin/busybox "$work/root/bin/busybox"
+cp "$work/lsam_tests" "$work/root/bin/lsam_tests"
+# The doctest options travel on the kernel command line as one word: '+' between options, and a space inside
+# one (a test name) becomes doctest's one-character wildcard '?'.
+args=""
+for a in "$@"; do args+="${a// /?}+"; done
+args=${args%+}
+cat >"$work/root/init" <<'EOF'
+#!/bin/busybox sh
+# The kernel's devtmpfs provides /dev/console, so the initramfs needs no device nodes (and no root to build).
+/bin/busybox mount -t devtmpfs dev /dev
+exec </dev/console >/dev/console 2>&1
+/bin/busybox mount -t proc proc /proc
+echo "lsam-avx512: guest cpu flags: $(/bin/busybox grep -m1 '^flags' /proc/cpuinfo | /bin/busybox grep -o -E 'avx[0-9a-z_]*' | /bin/busybox tr '\n' ' ')"
+/bin/busybox dmesg | /bin/busybox grep -i -E 'x86/fpu|xsave|xstate' | /bin/busybox sed 's/^/lsam-avx512: kernel: /'
+args=$(/bin/busybox sed -n 's/.*lsamargs=\([^ ]*\).*/\1/p' /proc/cmdline | /bin/busybox tr '+' ' ')
+start=$(/bin/busybox date +%s)
+LSAM_ISA=avx512 /bin/lsam_tests --duration=true $args
+status=$?
+echo "lsam-avx512: tests exited with $status after $(( $(/bin/busybox date +%s) - start )) s"
+# Powering off at once can cut off what the serial port has not sent yet.
+/bin/busybox sleep 2
+/bin/busybox poweroff -f
+EOF
+chmod +x "$work/root/init"
+(cd "$work/root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/iso/initrd.gz"
+cp "$work"/kernel/boot/vmlinuz-* "$work/iso/vmlinuz"
+cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$work/iso/isolinux/"
+# clearcpuid=xsaves,xsavec: Bochs 2.7 reports the compacted XSAVE area's size as the standard one, which makes the kernel
+# turn XSAVE (and with it AVX) off; the standard format has no such mismatch.
+cat >"$work/iso/isolinux/isolinux.cfg" <<EOF
+DEFAULT lsam
+PROMPT 0
+LABEL lsam
+  KERNEL /vmlinuz
+  APPEND initrd=/initrd.gz console=ttyS0 loglevel=3 clearcpuid=xsaves,xsavec lsamargs=$args
+EOF
+xorriso -as mkisofs -quiet -o "$work/boot.iso" -b isolinux/isolinux.bin -c isolinux/boot.cat -no-emul-boot \
+  -boot-load-size 4 -boot-info-table "$work/iso"
+
+cat >"$work/bochsrc" <<EOF
+megs: 1024
+cpu: model=corei7_skylake_x, count=1
+romimage: file=/usr/share/bochs/BIOS-bochs-latest
+vgaromimage: file=/usr/share/vgabios/vgabios.bin
+ata0-master: type=cdrom, path=$work/boot.iso, status=inserted
+boot: cdrom
+ata1: enabled=0
+ata2: enabled=0
+ata3: enabled=0
+floppy_bootsig_check: disabled=1
+com1: enabled=1, mode=file, dev=$work/serial.log
+display_library: term
+log: $work/bochs.log
+clock: sync=none, time0=local
+EOF
+echo c >"$work/debugger.rc"
+# Debian builds Bochs with its debugger, which stops before the first instruction until told to continue,
+# and with no display that works without a terminal: script gives it one.
+echo "emulate_avx512: booting the emulated Skylake-X (a few minutes before the tests start)" >&2
+TERM=xterm timeout "$timeout_s" script -qfc "bochs-bin -q -f $work/bochsrc -rc $work/debugger.rc" /dev/null \
+  >"$work/bochs.out" 2>&1 </dev/null &
+emulator=$!
+shown=0
+while kill -0 "$emulator" 2>/dev/null; do
+  sleep 5
+  if [ -f "$work/serial.log" ]; then
+    lines=$(wc -l <"$work/serial.log")
+    if [ "$lines" -gt "$shown" ]; then
+      tail -n +$((shown + 1)) "$work/serial.log" | head -n $((lines - shown)) | tr -d '\r'
+      shown=$lines
+    fi
+    grep -q "lsam-avx512: tests exited" "$work/serial.log" && break
+  fi
+done
+status=""
+[ -f "$work/serial.log" ] && status=$(sed -n 's/.*lsam-avx512: tests exited with \([0-9]*\).*/\1/p' "$work/serial.log" | tail -n 1)
+if [ -z "$status" ]; then
+  echo "emulate_avx512: the guest reported no test result (boot failure or timeout); see the log above" >&2
+  exit 3
+fi
+exit "$status"
