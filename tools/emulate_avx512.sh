@@ -5,7 +5,8 @@
 #   bochs (x86 emulator with EVEX support) as an Intel Skylake-X (AVX-512 F/CD/BW/DQ/VL),
 #   Debian's own kernel booted from an isolinux CD, and an initramfs whose /init runs a statically linked
 #   build of the unit tests and powers off.
-# Emulation is about a thousand times slower than the host, so pass doctest filters for what to run.
+# The emulated CPU is a few hundred times slower than the host (the kernel tests take about 25 minutes after
+# a 2-minute boot), so pass doctest filters for what to run.
 #
 #   bash tools/emulate_avx512.sh [--build DIR] [--timeout SECONDS] [doctest options...]
 #   e.g. bash tools/emulate_avx512.sh -tc='gemm: random*,conv 3x3*'
@@ -34,7 +35,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 work=$(mktemp -d /tmp/lsam-avx512.XXXXXX)
-trap 'pkill -f "bochs-bin -q -f $work/bochsrc" 2>/dev/null || true; rm -rf "$work"' EXIT
+keepalive="" reader=""
+trap 'pkill -f "bochs-bin -q -f $work/bochsrc" 2>/dev/null || true; kill $keepalive $reader 2>/dev/null || true
+  rm -rf "$work"' EXIT
 
 # The unit tests, linked statically so the initramfs needs no loader or libraries: the link line meson uses,
 # with -static and another output.
@@ -61,7 +64,8 @@ cat >"$work/root/init" <<'EOF'
 /bin/busybox mount -t devtmpfs dev /dev
 exec </dev/console >/dev/console 2>&1
 /bin/busybox mount -t proc proc /proc
-echo "lsam-avx512: guest cpu flags: $(/bin/busybox grep -m1 '^flags' /proc/cpuinfo | /bin/busybox grep -o -E 'avx[0-9a-z_]*' | /bin/busybox tr '\n' ' ')"
+flags=$(/bin/busybox grep -m1 '^flags' /proc/cpuinfo | /bin/busybox grep -o -E 'avx[0-9a-z_]*')
+echo "lsam-avx512: guest cpu flags:" $flags
 /bin/busybox dmesg | /bin/busybox grep -i -E 'x86/fpu|xsave|xstate' | /bin/busybox sed 's/^/lsam-avx512: kernel: /'
 args=$(/bin/busybox sed -n 's/.*lsamargs=\([^ ]*\).*/\1/p' /proc/cmdline | /bin/busybox tr '+' ' ')
 start=$(/bin/busybox date +%s)
@@ -76,8 +80,8 @@ chmod +x "$work/root/init"
 (cd "$work/root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/iso/initrd.gz"
 cp "$work"/kernel/boot/vmlinuz-* "$work/iso/vmlinuz"
 cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$work/iso/isolinux/"
-# clearcpuid=xsaves,xsavec: Bochs 2.7 reports the compacted XSAVE area's size as the standard one, which makes the kernel
-# turn XSAVE (and with it AVX) off; the standard format has no such mismatch.
+# clearcpuid=xsaves,xsavec: Bochs 2.7 reports the compacted XSAVE area's size as the standard one, which makes
+# the kernel turn XSAVE (and with it AVX) off; the standard format has no such mismatch.
 cat >"$work/iso/isolinux/isolinux.cfg" <<EOF
 DEFAULT lsam
 PROMPT 0
@@ -88,9 +92,11 @@ EOF
 xorriso -as mkisofs -quiet -o "$work/boot.iso" -b isolinux/isolinux.bin -c isolinux/boot.cat -no-emul-boot \
   -boot-load-size 4 -boot-info-table "$work/iso"
 
+# A realtime clock: the guest's idle waits then end in host time (emulated time, counted in instructions,
+# stops while the guest idles) and the boot takes half as long.
 cat >"$work/bochsrc" <<EOF
 megs: 1024
-cpu: model=corei7_skylake_x, count=1
+cpu: model=corei7_skylake_x, count=1, ips=20000000
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
 ata0-master: type=cdrom, path=$work/boot.iso, status=inserted
@@ -102,18 +108,32 @@ floppy_bootsig_check: disabled=1
 com1: enabled=1, mode=file, dev=$work/serial.log
 display_library: term
 log: $work/bochs.log
-clock: sync=none, time0=local
+clock: sync=realtime, time0=local
 EOF
 echo c >"$work/debugger.rc"
-# Debian builds Bochs with its debugger, which stops before the first instruction until told to continue,
-# and with no display that works without a terminal: script gives it one.
+# Debian builds Bochs with its debugger, which stops before the first instruction until told to continue
+# (debugger.rc), and with no display that works without a terminal: script gives it one, with an input that
+# stays open for the whole run so that no end of file ever reaches the debugger.
 echo "emulate_avx512: booting the emulated Skylake-X (a few minutes before the tests start)" >&2
+mkfifo "$work/stdin"
+sleep "$timeout_s" >"$work/stdin" &
+keepalive=$!
 TERM=xterm timeout "$timeout_s" script -qfc "bochs-bin -q -f $work/bochsrc -rc $work/debugger.rc" /dev/null \
-  >"$work/bochs.out" 2>&1 </dev/null &
+  <"$work/stdin" >"$work/bochs.out" 2>&1 &
 emulator=$!
+# The debugger build also draws the guest's screen on a pseudo-terminal of its own, and blocks once that
+# terminal's buffer is full: something must read it.
+screen=""
 shown=0
 while kill -0 "$emulator" 2>/dev/null; do
   sleep 5
+  if [ -z "$screen" ]; then
+    screen=$(sed -n 's/.*Bochs connected to screen "\([^"]*\)".*/\1/p' "$work/bochs.out" | head -n 1)
+    if [ -n "$screen" ]; then
+      cat "$screen" >/dev/null 2>&1 &
+      reader=$!
+    fi
+  fi
   if [ -f "$work/serial.log" ]; then
     lines=$(wc -l <"$work/serial.log")
     if [ "$lines" -gt "$shown" ]; then
@@ -124,7 +144,8 @@ while kill -0 "$emulator" 2>/dev/null; do
   fi
 done
 status=""
-[ -f "$work/serial.log" ] && status=$(sed -n 's/.*lsam-avx512: tests exited with \([0-9]*\).*/\1/p' "$work/serial.log" | tail -n 1)
+[ -f "$work/serial.log" ] &&
+  status=$(sed -n 's/.*lsam-avx512: tests exited with \([0-9]*\).*/\1/p' "$work/serial.log" | tail -n 1)
 if [ -z "$status" ]; then
   echo "emulate_avx512: the guest reported no test result (boot failure or timeout); see the log above" >&2
   exit 3
