@@ -8,7 +8,9 @@
 # The emulated CPU is a few hundred times slower than the host (the kernel tests take about 25 minutes after
 # a 2-minute boot), so pass doctest filters for what to run.
 #
-#   bash tools/emulate_avx512.sh [--build DIR] [--timeout SECONDS] [doctest options...]
+#   bash tools/emulate_avx512.sh [--build DIR] [--timeout SECONDS] [--isa LEVEL] [doctest options...]
+#   (--isa: the LSAM_ISA the tests run under, avx512 by default; avx2 or scalar tell an emulator fault from
+#   an AVX-512 one)
 #   e.g. bash tools/emulate_avx512.sh -tc='gemm: random*,conv 3x3*'
 #
 # Exit status: the tests' own, or 3 when the guest did not report one (boot failure, timeout).
@@ -16,10 +18,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=build
 timeout_s=3600
+isa=avx512
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) build=$2; shift 2 ;;
     --timeout) timeout_s=$2; shift 2 ;;
+    --isa) isa=$2; shift 2 ;;
     *) break ;;
   esac
 done
@@ -68,8 +72,10 @@ flags=$(/bin/busybox grep -m1 '^flags' /proc/cpuinfo | /bin/busybox grep -o -E '
 echo "lsam-avx512: guest cpu flags:" $flags
 /bin/busybox dmesg | /bin/busybox grep -i -E 'x86/fpu|xsave|xstate' | /bin/busybox sed 's/^/lsam-avx512: kernel: /'
 args=$(/bin/busybox sed -n 's/.*lsamargs=\([^ ]*\).*/\1/p' /proc/cmdline | /bin/busybox tr '+' ' ')
+isa=$(/bin/busybox sed -n 's/.*lsamisa=\([^ ]*\).*/\1/p' /proc/cmdline)
 start=$(/bin/busybox date +%s)
-LSAM_ISA=avx512 /bin/lsam_tests --duration=true $args
+echo "lsam-avx512: LSAM_ISA=$isa"
+LSAM_ISA=$isa /bin/lsam_tests --duration=true $args
 status=$?
 echo "lsam-avx512: tests exited with $status after $(( $(/bin/busybox date +%s) - start )) s"
 # Powering off at once can cut off what the serial port has not sent yet.
@@ -87,7 +93,7 @@ DEFAULT lsam
 PROMPT 0
 LABEL lsam
   KERNEL /vmlinuz
-  APPEND initrd=/initrd.gz console=ttyS0 loglevel=3 clearcpuid=xsaves,xsavec lsamargs=$args
+  APPEND initrd=/initrd.gz console=ttyS0 loglevel=3 clearcpuid=xsaves,xsavec lsamisa=$isa lsamargs=$args
 EOF
 xorriso -as mkisofs -quiet -o "$work/boot.iso" -b isolinux/isolinux.bin -c isolinux/boot.cat -no-emul-boot \
   -boot-load-size 4 -boot-info-table "$work/iso"
