@@ -78,7 +78,10 @@ Isa max_supported_isa() {
   return Isa::scalar;
 }
 
-Isa default_isa() { return max_supported_isa() == Isa::avx512 ? Isa::avx2 : max_supported_isa(); }
+Isa default_isa() {
+  const Isa best = max_supported_isa();
+  return best == Isa::avx512 ? Isa::avx2 : best;
+}
 
 Isa active_isa() { return static_cast<Isa>(active_level().load(std::memory_order_relaxed)); }
 
