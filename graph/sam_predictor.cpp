@@ -122,23 +122,11 @@ SamPrompt SamPredictor::to_model_frame(const Prompt& p) const {
 }
 
 Tensor SamPredictor::postprocess(const Tensor& low_res) const {
-  // Sam.postprocess_masks: upscale to the padded model frame, crop the padding, resize to the image; only
-  // the crop is ever computed.
+  // Sam.postprocess_masks, then > 0: upscale to the padded model frame, crop the padding, resize to the image.
   const int64_t n = low_res.dim(0), low = low_res.dim(1), S = model_->image_size();
-  Tensor crop = Tensor::empty({n, input_h_, input_w_});
-  resize_bilinear_crop_f32(low_res.data<float>(), n, low, low, crop.data<float>(), S, S, input_h_, input_w_, false);
-  Tensor full = Tensor::empty({n, orig_h_, orig_w_});
-  resize_bilinear_f32(crop.data<float>(), n, input_h_, input_w_, full.data<float>(), orig_h_, orig_w_, false);
   Tensor masks = Tensor::empty({n, orig_h_, orig_w_}, DType::u8);
-  const float* logits = full.data<float>();
-  uint8_t* inside = masks.data<uint8_t>();
-  LSAM_PROFILE("threshold", static_cast<double>(full.numel()), 5.0 * static_cast<double>(full.numel()));
-  parallel_for(full.numel(), 1 << 16, [logits, inside](int64_t b, int64_t e) {
-    // Restrict-qualified locals: a uint8_t store may alias anything, the loop would not be vectorised.
-    const float* __restrict x = logits;
-    uint8_t* __restrict y = inside;
-    for (int64_t i = b; i < e; ++i) y[i] = x[i] > 0.0f;
-  });
+  resize_crop_resize_threshold_u8(low_res.data<float>(), n, low, low, S, S, input_h_, input_w_, masks.data<uint8_t>(),
+                                  orig_h_, orig_w_);
   return masks;
 }
 

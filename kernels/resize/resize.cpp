@@ -5,6 +5,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/cpu.h"
@@ -88,6 +89,71 @@ AxisTable antialias_axis(int64_t in, int64_t out) {
   return t;
 }
 
+// One torch bilinear resize with its tap tables built once, computing any band of its kept output rows from
+// the input rows that band reads: a horizontal pass over just those rows into a thread's buffer (which stays
+// in L2 for the vertical pass) and the vertical pass. Input rows shared by two bands are filtered twice, the
+// same values both times, so results do not depend on the banding.
+class BandResize {
+ public:
+  static constexpr int64_t kBand = 32;  // output rows per band: ~140 KB of buffer for SAM's masks
+
+  BandResize(int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int64_t keep_h, int64_t keep_w,
+             bool antialias)
+      : in_w_(in_w),
+        keep_h_(keep_h),
+        keep_w_(keep_w),
+        ht_((antialias ? antialias_axis(in_w, out_w) : linear_axis(in_w, out_w)).first(out_w, keep_w)),
+        vt_((antialias ? antialias_axis(in_h, out_h) : linear_axis(in_h, out_h)).first(out_h, keep_h)),
+        h_pass_(pick_variant(resample_h_f32_ref, resample_h_f32_avx2, resample_h_f32_avx512)),
+        v_pass_(pick_variant(resample_v_f32_ref, resample_v_f32_avx2, resample_v_f32_avx512)) {}
+
+  // The input rows [first, last) that output rows [i0, i0 + n) read: from the first output's first tap to the
+  // last output's last (tables are monotone, resize.h).
+  std::pair<int64_t, int64_t> reads(int64_t i0, int64_t n) const {
+    return {vt_.index[i0], vt_.index[(vt_.taps - 1) * keep_h_ + i0 + n - 1] + 1};
+  }
+  int64_t rows_read() const { return vt_.rows_read(); }
+  double flops(int64_t in_rows, int64_t out_rows) const {
+    return 2.0 * static_cast<double>(keep_w_) * (static_cast<double>(in_rows) * ht_.taps + static_cast<double>(out_rows) * vt_.taps);
+  }
+
+  // A thread's buffers for band().
+  struct Scratch {
+    explicit Scratch(const BandResize& r) : taps(r.vt_.taps, kBand) {}
+    std::vector<float> rows_h;
+    AxisTable taps;  // the band's vertical taps, indices relative to its first input row
+  };
+
+  // Output rows [i0, i0 + n), n <= kBand, into y (row stride ldy), from x pointing at input row
+  // reads(i0, n).first (row stride in_w).
+  void band(int64_t i0, int64_t n, const float* x, float* y, int64_t ldy, Scratch& s) const {
+    const auto [lo, hi] = reads(i0, n);
+    for (int j = 0; j < vt_.taps; ++j)
+      for (int64_t i = 0; i < n; ++i) {
+        s.taps.index[j * n + i] = static_cast<int32_t>(vt_.index[j * keep_h_ + i0 + i] - lo);
+        s.taps.weight[j * n + i] = vt_.weight[j * keep_h_ + i0 + i];
+      }
+    s.rows_h.resize(static_cast<size_t>((hi - lo) * keep_w_));
+    h_pass_(ht_.view(keep_w_), hi - lo, x, in_w_, s.rows_h.data(), keep_w_);
+    v_pass_(s.taps.view(n), 0, n, keep_w_, s.rows_h.data(), keep_w_, y, ldy);
+  }
+
+ private:
+  int64_t in_w_, keep_h_, keep_w_;
+  AxisTable ht_, vt_;
+  decltype(&resample_h_f32_ref) h_pass_;
+  decltype(&resample_v_f32_ref) v_pass_;
+};
+
+void check_sizes(const char* op, int64_t channels, int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w,
+                 int64_t keep_h, int64_t keep_w) {
+  if (channels < 1 || in_h < 1 || in_w < 1 || out_h < 1 || out_w < 1 || keep_h < 1 || keep_w < 1 ||
+      keep_h > out_h || keep_w > out_w || std::max({in_h, in_w, out_h, out_w}) > (1 << 30))
+    throw std::invalid_argument(std::string(op) + ": bad sizes " + std::to_string(in_h) + "x" + std::to_string(in_w) +
+                                " -> " + std::to_string(out_h) + "x" + std::to_string(out_w) + " keeping " +
+                                std::to_string(keep_h) + "x" + std::to_string(keep_w));
+}
+
 }  // namespace
 
 void resize_bilinear_f32(const float* x, int64_t channels, int64_t in_h, int64_t in_w, float* y, int64_t out_h,
@@ -97,41 +163,54 @@ void resize_bilinear_f32(const float* x, int64_t channels, int64_t in_h, int64_t
 
 void resize_bilinear_crop_f32(const float* x, int64_t channels, int64_t in_h, int64_t in_w, float* y, int64_t out_h,
                               int64_t out_w, int64_t keep_h, int64_t keep_w, bool antialias) {
-  if (channels < 1 || in_h < 1 || in_w < 1 || out_h < 1 || out_w < 1 || keep_h < 1 || keep_w < 1 ||
-      keep_h > out_h || keep_w > out_w || std::max({in_h, in_w, out_h, out_w}) > (1 << 30))
-    throw std::invalid_argument("resize_bilinear_f32: bad sizes " + std::to_string(in_h) + "x" + std::to_string(in_w) +
-                                " -> " + std::to_string(out_h) + "x" + std::to_string(out_w) + " keeping " +
-                                std::to_string(keep_h) + "x" + std::to_string(keep_w));
-  const AxisTable ht = (antialias ? antialias_axis(in_w, out_w) : linear_axis(in_w, out_w)).first(out_w, keep_w);
-  const AxisTable vt = (antialias ? antialias_axis(in_h, out_h) : linear_axis(in_h, out_h)).first(out_h, keep_h);
-  const int64_t rows = vt.rows_read();  // input rows the kept output rows read
-  const double mid = static_cast<double>(channels * rows * keep_w), out = static_cast<double>(channels * keep_h * keep_w);
-  LSAM_PROFILE("resize_bilinear", 2.0 * (mid * ht.taps + out * vt.taps),
-               4.0 * (static_cast<double>(channels * rows * in_w) + out));
-  const auto h_pass = pick_variant(resample_h_f32_ref, resample_h_f32_avx2, resample_h_f32_avx512);
-  const auto v_pass = pick_variant(resample_v_f32_ref, resample_v_f32_avx2, resample_v_f32_avx512);
-  const ResampleAxisF32 h = ht.view(keep_w);
-  // Bands of output rows, each from its own horizontal pass over just the input rows it reads, kept in a
-  // thread-local buffer (~140 KB for SAM's masks) that the vertical pass reads back from L2: a whole-image
-  // intermediate would go to memory and back (15 MB for three 600 x 800 masks). Input rows shared by two bands
-  // are filtered twice, the same values both times, so the result does not depend on the banding.
-  constexpr int64_t kBand = 32;
+  check_sizes("resize_bilinear_f32", channels, in_h, in_w, out_h, out_w, keep_h, keep_w);
+  const BandResize resize(in_h, in_w, out_h, out_w, keep_h, keep_w, antialias);
+  LSAM_PROFILE("resize_bilinear", channels * resize.flops(resize.rows_read(), keep_h),
+               4.0 * static_cast<double>(channels) * static_cast<double>(resize.rows_read() * in_w + keep_h * keep_w));
   const int64_t min_rows = std::max<int64_t>(1, 16384 / keep_w);  // ~16K outputs per thread at least
   parallel_for(channels * keep_h, min_rows, [&](int64_t b, int64_t e) {
-    std::vector<float> rows_h;
-    AxisTable band(vt.taps, kBand);  // the band's vertical taps, indices relative to its first input row
+    BandResize::Scratch scratch(resize);
     while (b < e) {
-      const int64_t c = b / keep_h, i0 = b - c * keep_h, n = std::min({e - b, kBand, keep_h - i0});
-      // The input rows [lo, hi) the band reads: from its first output's first tap to its last output's last.
-      const int64_t lo = vt.index[i0], hi = vt.index[(vt.taps - 1) * keep_h + i0 + n - 1] + 1;
-      for (int j = 0; j < vt.taps; ++j)
-        for (int64_t i = 0; i < n; ++i) {
-          band.index[j * n + i] = static_cast<int32_t>(vt.index[j * keep_h + i0 + i] - lo);
-          band.weight[j * n + i] = vt.weight[j * keep_h + i0 + i];
-        }
-      rows_h.resize(static_cast<size_t>((hi - lo) * keep_w));
-      h_pass(h, hi - lo, x + (c * in_h + lo) * in_w, in_w, rows_h.data(), keep_w);
-      v_pass(band.view(n), 0, n, keep_w, rows_h.data(), keep_w, y + (c * keep_h + i0) * keep_w, keep_w);
+      const int64_t c = b / keep_h, i0 = b - c * keep_h, n = std::min({e - b, BandResize::kBand, keep_h - i0});
+      resize.band(i0, n, x + (c * in_h + resize.reads(i0, n).first) * in_w, y + (c * keep_h + i0) * keep_w, keep_w,
+                  scratch);
+      b += n;
+    }
+  });
+}
+
+void resize_crop_resize_threshold_u8(const float* x, int64_t channels, int64_t in_h, int64_t in_w, int64_t mid_h,
+                                     int64_t mid_w, int64_t keep_h, int64_t keep_w, uint8_t* y, int64_t out_h,
+                                     int64_t out_w) {
+  check_sizes("resize_crop_resize_threshold_u8", channels, in_h, in_w, mid_h, mid_w, keep_h, keep_w);
+  check_sizes("resize_crop_resize_threshold_u8", channels, keep_h, keep_w, out_h, out_w, out_h, out_w);
+  const BandResize first(in_h, in_w, mid_h, mid_w, keep_h, keep_w, false);
+  const BandResize second(keep_h, keep_w, out_h, out_w, out_h, out_w, false);
+  LSAM_PROFILE("mask_postprocess",
+               channels * (first.flops(first.rows_read(), keep_h) + second.flops(keep_h, out_h) + out_h * out_w),
+               static_cast<double>(channels) * static_cast<double>(4 * in_h * in_w + out_h * out_w));
+  const int64_t min_rows = std::max<int64_t>(1, 16384 / out_w);
+  parallel_for(channels * out_h, min_rows, [&](int64_t b, int64_t e) {
+    BandResize::Scratch first_scratch(first), second_scratch(second);
+    std::vector<float> mid, out;
+    while (b < e) {
+      const int64_t c = b / out_h, i0 = b - c * out_h, n = std::min({e - b, BandResize::kBand, out_h - i0});
+      // The rows of the cropped first resize that this band of the second reads, a band of the first at a time.
+      const auto [lo, hi] = second.reads(i0, n);
+      mid.resize(static_cast<size_t>((hi - lo) * keep_w));
+      for (int64_t r = lo; r < hi; r += BandResize::kBand) {
+        const int64_t m = std::min(BandResize::kBand, hi - r);
+        first.band(r, m, x + (c * in_h + first.reads(r, m).first) * in_w, mid.data() + (r - lo) * keep_w, keep_w,
+                   first_scratch);
+      }
+      out.resize(static_cast<size_t>(n * out_w));
+      second.band(i0, n, mid.data(), out.data(), out_w, second_scratch);
+      // Restrict-qualified locals, the count included: a uint8_t store may alias anything (the captured sizes
+      // too), and the loop would not be vectorised.
+      const float* __restrict logits = out.data();
+      uint8_t* __restrict inside = y + (c * out_h + i0) * out_w;
+      const int64_t count = n * out_w;
+      for (int64_t i = 0; i < count; ++i) inside[i] = logits[i] > 0.0f;
       b += n;
     }
   });

@@ -27,6 +27,14 @@ void resize_bilinear_f32(const float* x, int64_t channels, int64_t in_h, int64_t
 void resize_bilinear_crop_f32(const float* x, int64_t channels, int64_t in_h, int64_t in_w, float* y, int64_t out_h,
                               int64_t out_w, int64_t keep_h, int64_t keep_w, bool antialias);
 
+// SAM's mask post-processing thresholded: y[c] = (resize(resize(x[c], (mid_h, mid_w))[:keep_h, :keep_w],
+// (out_h, out_w)) > 0) as u8 0/1, both resizes non-antialiased. The values compared with 0 are those of
+// resize_bilinear_crop_f32 then resize_bilinear_f32, to the bit, but computed a band of output rows at a
+// time, so neither float image (15 MB for three 600 x 800 masks) goes to memory and back.
+void resize_crop_resize_threshold_u8(const float* x, int64_t channels, int64_t in_h, int64_t in_w, int64_t mid_h,
+                                     int64_t mid_w, int64_t keep_h, int64_t keep_w, uint8_t* y, int64_t out_h,
+                                     int64_t out_w);
+
 // PIL.Image.resize((out_w, out_h), Image.BILINEAR) on interleaved x[in_h, in_w, channels] into
 // y[out_h, out_w, channels], bit-exact with Pillow 9.4 (the arithmetic of ImagingResample, see resize_pil.cpp).
 // channels is 1 to 4: 1 and 3 are PIL's "L" and "RGB"; PIL resizes "LA" and "RGBA" premultiplied by alpha,

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/cpu.h"
+#include "engine/threads.h"
 #include "kernels/resize/resize.h"
 
 using namespace lsam;
@@ -238,6 +239,36 @@ TEST_CASE("a cropped resize is the corner of the full resize, to the bit") {
     }
   std::vector<float> y(4);
   CHECK_THROWS_AS(resize_bilinear_crop_f32(x.data(), 3, 64, 48, y.data(), 8, 8, 9, 1, false), std::invalid_argument);
+}
+
+TEST_CASE("mask post-processing is the crop of one resize, another resize and > 0, to the bit") {
+  const std::vector<float> x = random_floats(3 * 40 * 40, 13);
+  const Isa saved_isa = active_isa();
+  const int saved_threads = num_threads();
+  // SAM's shapes scaled down (40 -> 160, cropped to 120 x 160), then a downscale and an upscale, each with
+  // bands that end mid-image.
+  for (auto [oh, ow] : {std::pair<int64_t, int64_t>{93, 125}, {250, 300}})
+    for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512}) {
+      if (!isa_supported(isa)) continue;
+      set_active_isa(isa);
+      std::vector<float> crop(3 * 120 * 160), full(static_cast<size_t>(3 * oh * ow));
+      resize_bilinear_crop_f32(x.data(), 3, 40, 40, crop.data(), 160, 160, 120, 160, false);
+      resize_bilinear_f32(crop.data(), 3, 120, 160, full.data(), oh, ow, false);
+      std::vector<uint8_t> want(full.size());
+      for (size_t i = 0; i < full.size(); ++i) want[i] = full[i] > 0.0f;
+      for (int threads : {1, 2}) {
+        set_num_threads(threads);
+        std::vector<uint8_t> got(full.size(), 7);
+        resize_crop_resize_threshold_u8(x.data(), 3, 40, 40, 160, 160, 120, 160, got.data(), oh, ow);
+        INFO(isa_name(isa), ", ", oh, "x", ow, ", ", threads, " threads");
+        CHECK(got == want);
+      }
+    }
+  set_active_isa(saved_isa);
+  set_num_threads(saved_threads);
+  std::vector<uint8_t> y(4);
+  CHECK_THROWS_AS(resize_crop_resize_threshold_u8(x.data(), 3, 40, 40, 160, 160, 161, 160, y.data(), 2, 2),
+                  std::invalid_argument);
 }
 
 TEST_CASE("resize semantics that need no torch") {
