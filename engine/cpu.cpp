@@ -43,7 +43,7 @@ CpuFeatures detect() {
 Isa level_from_env() {
   const Isa best = max_supported_isa();
   const char* env = std::getenv("LSAM_ISA");
-  if (!env || !*env) return default_isa();
+  if (!env || !*env) return best;
   const Isa wanted = parse_isa(env);
   if (!isa_supported(wanted))
     throw std::runtime_error(std::string("LSAM_ISA=") + env + ": this CPU supports at most " + isa_name(best));
@@ -76,11 +76,6 @@ Isa max_supported_isa() {
   if (isa_supported(Isa::avx512)) return Isa::avx512;
   if (isa_supported(Isa::avx2)) return Isa::avx2;
   return Isa::scalar;
-}
-
-Isa default_isa() {
-  const Isa best = max_supported_isa();
-  return best == Isa::avx512 ? Isa::avx2 : best;
 }
 
 Isa active_isa() { return static_cast<Isa>(active_level().load(std::memory_order_relaxed)); }

@@ -18,13 +18,7 @@ const CpuFeatures& cpu_features();
 // Highest level this CPU (and OS) can run.
 Isa max_supported_isa();
 
-// The level kernels use when LSAM_ISA is not set: max_supported_isa(), but AVX2 on an AVX-512 CPU. The
-// AVX-512 kernels pass their own tests on an emulated Skylake-X, but five graph tests fail there under
-// AVX-512 and pass under AVX2 (README, "AVX-512 on a machine without it"); until that is explained on real
-// hardware, AVX-512 runs only when asked for.
-Isa default_isa();
-
-// The level kernels use: default_isa(), or LSAM_ISA=scalar|avx2|avx512 (any level the CPU has).
+// The level kernels use: max_supported_isa(), or LSAM_ISA=scalar|avx2|avx512 (any level the CPU has).
 // Asking for a level the CPU lacks throws std::runtime_error naming what is missing.
 Isa active_isa();
 

@@ -4,26 +4,33 @@
 # for AVX2 natively. Everything comes from Debian's packages:
 #   bochs (x86 emulator with EVEX support) as an Intel Skylake-X (AVX-512 F/CD/BW/DQ/VL),
 #   Debian's own kernel booted from an isolinux CD, and an initramfs whose /init runs a statically linked
-#   build of the unit tests and powers off.
+#   build of the unit tests (and, with --parity, of the MobileSAM parity program) and powers off.
 # The emulated CPU is a few hundred times slower than the host (the kernel tests take about 25 minutes after
 # a 2-minute boot), so pass doctest filters for what to run.
 #
-#   bash tools/emulate_avx512.sh [--build DIR] [--timeout SECONDS] [--isa LEVEL] [doctest options...]
-#   (--isa: the LSAM_ISA the tests run under, avx512 by default; avx2 or scalar tell an emulator fault from
-#   an AVX-512 one)
+#   bash tools/emulate_avx512.sh [--build DIR] [--timeout SECONDS] [--isa LEVEL] [--parity] [doctest options...]
+#   --isa: the LSAM_ISA the tests run under, avx512 by default; avx2 or scalar tell an emulator fault from
+#     an AVX-512 one.
+#   --parity: after the unit tests, MobileSAM end to end against PyTorch, as the mobile_sam_parity test does
+#     natively: a random checkpoint and golden outputs for one 600 x 800 image (tools/reference, so the host
+#     needs python3-torch), converted with lsam convert; about 15 minutes more.
 #   e.g. bash tools/emulate_avx512.sh -tc='gemm: random*,conv 3x3*'
+#        bash tools/emulate_avx512.sh --parity -sf='*graph/*'
 #
-# Exit status: the tests' own, or 3 when the guest did not report one (boot failure, timeout).
+# Exit status: 1 if the tests or the parity checks fail, 0 if they pass, 3 when the guest did not report
+# (boot failure, timeout).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=build
 timeout_s=3600
 isa=avx512
+parity=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) build=$2; shift 2 ;;
     --timeout) timeout_s=$2; shift 2 ;;
     --isa) isa=$2; shift 2 ;;
+    --parity) parity=1; shift ;;
     *) break ;;
   esac
 done
@@ -57,6 +64,19 @@ kernel_pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-/ 
 mkdir -p "$work/root/bin" "$work/root/dev" "$work/root/proc" "$work/iso/isolinux"
 cp /bin/busybox "$work/root/bin/busybox"
 cp "$work/lsam_tests" "$work/root/bin/lsam_tests"
+if [ "$parity" -eq 1 ]; then
+  ninja -C "$build" tools/lsam tests/lsam_mobile_sam_parity >/dev/null
+  link=$(ninja -C "$build" -t commands tests/lsam_mobile_sam_parity | tail -n 1)
+  (cd "$build" && eval "${link/-o tests\/lsam_mobile_sam_parity/-static -o $work/root/bin/lsam_mobile_sam_parity}") 2>&1 |
+    grep -v -e "statically linked applications requires at runtime" -e "in function" || true
+  # The Python the build's parity tests use (meson option python: Debian's, with python3-torch).
+  python=$(meson introspect --buildoptions "$build" | grep -o '"name": "python", "value": "[^"]*"' |
+    sed 's/.*"value": "//; s/"$//')
+  "${python:-/usr/bin/python3}" tools/reference/make_mobile_sam_golden.py --out "$work/root/golden" \
+    --image-size 600x800 >/dev/null
+  "$build/tools/lsam" convert "$work/root/golden/mobile_sam.pt" "$work/root/golden/mobile_sam.lsam" >/dev/null
+  rm "$work/root/golden/mobile_sam.pt"  # the guest's memory holds the initramfs: one copy of the weights
+fi
 # The doctest options travel on the kernel command line as one word: '+' between options, and a space inside
 # one (a test name) becomes doctest's one-character wildcard '?'.
 args=""
@@ -77,6 +97,11 @@ start=$(/bin/busybox date +%s)
 echo "lsam-avx512: LSAM_ISA=$isa"
 LSAM_ISA=$isa /bin/lsam_tests --duration=true $args
 status=$?
+if [ -d /golden ]; then
+  echo "lsam-avx512: MobileSAM parity against PyTorch (LSAM_ISA=$isa)"
+  LSAM_ISA=$isa /bin/lsam_mobile_sam_parity /golden /golden/mobile_sam.lsam >/parity.log 2>&1 || status=1
+  /bin/busybox grep -v '^ok ' /parity.log
+fi
 echo "lsam-avx512: tests exited with $status after $(( $(/bin/busybox date +%s) - start )) s"
 # Powering off at once can cut off what the serial port has not sent yet.
 /bin/busybox sleep 2

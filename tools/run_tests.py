@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Runs every registered test (meson test) and closes with one 'N passed, N failed, N skipped' line.
 
-Each suite runs twice: on the default ISA (engine/cpu.h: the best this CPU has, AVX2 on an AVX-512 CPU),
-and with LSAM_ISA=scalar, so every reference path is exercised end to end as well.
+Each suite runs twice: on the best ISA this CPU has, and with LSAM_ISA=scalar, so every reference path
+is exercised end to end as well.
 """
 import json
 import os
