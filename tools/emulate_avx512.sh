@@ -50,12 +50,15 @@ keepalive="" reader=""
 trap 'pkill -f "bochs-bin -q -f $work/bochsrc" 2>/dev/null || true; kill $keepalive $reader 2>/dev/null || true
   rm -rf "$work"' EXIT
 
-# The unit tests, linked statically so the initramfs needs no loader or libraries: the link line meson uses,
+# A build target linked statically, so the initramfs needs no loader or libraries: the link line meson uses,
 # with -static and another output.
-ninja -C "$build" tests/lsam_tests >/dev/null
-link=$(ninja -C "$build" -t commands tests/lsam_tests | tail -n 1)
-(cd "$build" && eval "${link/-o tests\/lsam_tests/-static -o $work/lsam_tests}") 2>&1 |
-  grep -v -e "statically linked applications requires at runtime" -e "in function" || true
+link_static() {  # TARGET OUTPUT
+  ninja -C "$build" "$1" >/dev/null
+  local link
+  link=$(ninja -C "$build" -t commands "$1" | tail -n 1)
+  (cd "$build" && eval "${link/-o $1/-static -o $2}") 2>&1 |
+    grep -v -e "statically linked applications requires at runtime" -e "in function" || true
+}
 
 # Debian's current kernel image; only its vmlinuz is used.
 kernel_pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-/ {print $2; exit}')
@@ -63,12 +66,10 @@ kernel_pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-/ 
 
 mkdir -p "$work/root/bin" "$work/root/dev" "$work/root/proc" "$work/iso/isolinux"
 cp /bin/busybox "$work/root/bin/busybox"
-cp "$work/lsam_tests" "$work/root/bin/lsam_tests"
+link_static tests/lsam_tests "$work/root/bin/lsam_tests"
 if [ "$parity" -eq 1 ]; then
-  ninja -C "$build" tools/lsam tests/lsam_mobile_sam_parity >/dev/null
-  link=$(ninja -C "$build" -t commands tests/lsam_mobile_sam_parity | tail -n 1)
-  (cd "$build" && eval "${link/-o tests\/lsam_mobile_sam_parity/-static -o $work/root/bin/lsam_mobile_sam_parity}") 2>&1 |
-    grep -v -e "statically linked applications requires at runtime" -e "in function" || true
+  ninja -C "$build" tools/lsam >/dev/null
+  link_static tests/lsam_mobile_sam_parity "$work/root/bin/lsam_mobile_sam_parity"
   # The Python the build's parity tests use (meson option python: Debian's, with python3-torch).
   python=$(meson introspect --buildoptions "$build" | grep -o '"name": "python", "value": "[^"]*"' |
     sed 's/.*"value": "//; s/"$//')

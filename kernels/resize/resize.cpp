@@ -124,9 +124,9 @@ class BandResize {
     AxisTable taps;  // the band's vertical taps, indices relative to its first input row
   };
 
-  // Output rows [i0, i0 + n), n <= kBand, into y (row stride ldy), from x pointing at input row
-  // reads(i0, n).first (row stride in_w).
-  void band(int64_t i0, int64_t n, const float* x, float* y, int64_t ldy, Scratch& s) const {
+  // Output rows [i0, i0 + n), n <= kBand, into y (row stride ldy), from x holding input rows x_first
+  // onwards (row stride in_w), at least those the band reads.
+  void band(int64_t i0, int64_t n, const float* x, int64_t x_first, float* y, int64_t ldy, Scratch& s) const {
     const auto [lo, hi] = reads(i0, n);
     for (int j = 0; j < vt_.taps; ++j)
       for (int64_t i = 0; i < n; ++i) {
@@ -134,7 +134,7 @@ class BandResize {
         s.taps.weight[j * n + i] = vt_.weight[j * keep_h_ + i0 + i];
       }
     s.rows_h.resize(static_cast<size_t>((hi - lo) * keep_w_));
-    h_pass_(ht_.view(keep_w_), hi - lo, x, in_w_, s.rows_h.data(), keep_w_);
+    h_pass_(ht_.view(keep_w_), hi - lo, x + (lo - x_first) * in_w_, in_w_, s.rows_h.data(), keep_w_);
     v_pass_(s.taps.view(n), 0, n, keep_w_, s.rows_h.data(), keep_w_, y, ldy);
   }
 
@@ -172,8 +172,7 @@ void resize_bilinear_crop_f32(const float* x, int64_t channels, int64_t in_h, in
     BandResize::Scratch scratch(resize);
     while (b < e) {
       const int64_t c = b / keep_h, i0 = b - c * keep_h, n = std::min({e - b, BandResize::kBand, keep_h - i0});
-      resize.band(i0, n, x + (c * in_h + resize.reads(i0, n).first) * in_w, y + (c * keep_h + i0) * keep_w, keep_w,
-                  scratch);
+      resize.band(i0, n, x + c * in_h * in_w, 0, y + (c * keep_h + i0) * keep_w, keep_w, scratch);
       b += n;
     }
   });
@@ -200,11 +199,10 @@ void resize_crop_resize_threshold_u8(const float* x, int64_t channels, int64_t i
       mid.resize(static_cast<size_t>((hi - lo) * keep_w));
       for (int64_t r = lo; r < hi; r += BandResize::kBand) {
         const int64_t m = std::min(BandResize::kBand, hi - r);
-        first.band(r, m, x + (c * in_h + first.reads(r, m).first) * in_w, mid.data() + (r - lo) * keep_w, keep_w,
-                   first_scratch);
+        first.band(r, m, x + c * in_h * in_w, 0, mid.data() + (r - lo) * keep_w, keep_w, first_scratch);
       }
       out.resize(static_cast<size_t>(n * out_w));
-      second.band(i0, n, mid.data(), out.data(), out_w, second_scratch);
+      second.band(i0, n, mid.data(), lo, out.data(), out_w, second_scratch);
       // Restrict-qualified locals, the count included: a uint8_t store may alias anything (the captured sizes
       // too), and the loop would not be vectorised.
       const float* __restrict logits = out.data();
