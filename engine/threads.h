@@ -1,10 +1,12 @@
-// Thread count policy. Kernels parallelise with OpenMP; work is split by index ranges that depend only on
-// the thread count, never on timing, so results are bit-identical for a fixed LSAM_NUM_THREADS.
+// Thread count policy. Kernels parallelise with OpenMP. Work is split either by index ranges that depend only
+// on the thread count, or into items that threads claim as they go (parallel_claim), each computed the same way
+// whichever thread takes it: results never depend on timing, and are bit-identical for a fixed LSAM_NUM_THREADS.
 #pragma once
 
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 
 namespace lsam {
@@ -44,6 +46,23 @@ void parallel_for(int64_t n, int64_t min_chunk, Fn&& fn) {
     const Range r = split_range(n, omp_get_num_threads(), omp_get_thread_num());
     if (r.begin < r.end) fn(r.begin, r.end);
   }
+}
+
+// Items [0, n) handed out in order to whichever thread asks next: fn(next) runs once on each thread (setting up
+// its scratch), and next() returns the thread's next item, or -1 when none is left. Items must not depend on
+// each other. A static split waits for its slowest thread: on a shared machine a thread that loses its core
+// for a while holds up the whole team, whereas here the other threads take over its remaining items.
+template <class Fn>
+void parallel_claim(int64_t n, Fn&& fn) {
+  if (n <= 0) return;
+  const int threads = static_cast<int>(std::min<int64_t>(available_threads(), n));
+  std::atomic<int64_t> counter{0};
+  const auto next = [&counter, n] {
+    const int64_t i = counter.fetch_add(1, std::memory_order_relaxed);
+    return i < n ? i : int64_t{-1};
+  };
+#pragma omp parallel num_threads(threads) if (threads > 1)
+  fn(next);
 }
 
 }  // namespace lsam

@@ -27,14 +27,14 @@ Tensor residual_mlp(const LayerNorm& norm, const Linear& fc1, Activation act, co
   Tensor y = Tensor::empty(x.shape());
   const float* in = xc.data<float>();
   float* out = y.data<float>();
-  parallel_for(blocks, 1, [&](int64_t first, int64_t last) {
+  parallel_claim(blocks, [&](const auto& next) {
     const Tensor scratch = Tensor::empty({block, C + hidden});
     float* normed = scratch.data<float>();
     float* expanded = normed + block * C;
     GemmEpilogue up;
     up.bias = fc1.bias.defined() ? fc1.bias.data<float>() : nullptr;
     up.activation = act;
-    for (int64_t b = first; b < last; ++b) {
+    for (int64_t b; (b = next()) >= 0;) {
       const int64_t r0 = b * block, n = std::min(rows, r0 + block) - r0;
       layernorm_f32(n, C, in + r0 * C, C, norm.weight.data<float>(), norm.bias.data<float>(), norm.eps, normed, C);
       gemm_f32(n, normed, C, fc1.weight, expanded, hidden, up);

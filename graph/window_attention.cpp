@@ -1,10 +1,9 @@
 #include "graph/window_attention.h"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <numeric>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -91,36 +90,33 @@ Tensor WindowAttention::per_window(const Tensor& x) const {
   const int64_t grid = (R + ws - 1) / ws, windows = grid * grid;
   const auto extent = [&](int64_t cell) { return std::min(ws, R - cell * ws); };
 
-  // The FLOPs of each window (qkv and proj on its real tokens, attention of its real query rows), for a split
-  // that gives each thread the same work: the 9 edge windows of a 64 x 64 map in 14 x 14 windows are under
-  // half the size of the 16 others.
-  std::vector<int64_t> done(static_cast<size_t>(windows + 1), 0);  // FLOPs of windows [0, i)
+  // The FLOPs of each window: qkv and proj on its real tokens, attention of its real query rows.
+  std::vector<int64_t> flops(static_cast<size_t>(windows));
   for (int64_t i = 0; i < windows; ++i) {
     const int64_t rows = extent(i / grid), cols = extent(i % grid);
-    done[static_cast<size_t>(i + 1)] = done[static_cast<size_t>(i)] + 8 * rows * cols * C * C + 4 * rows * ws * T * C;
+    flops[static_cast<size_t>(i)] = 8 * rows * cols * C * C + 4 * rows * ws * T * C;
   }
-  LSAM_PROFILE("window_attention", static_cast<double>(done.back()),
+  LSAM_PROFILE("window_attention", static_cast<double>(std::accumulate(flops.begin(), flops.end(), int64_t{0})),
                4.0 * (2.0 * R * R * C + 4.0 * C * C + heads * T * T));
+  // Threads claim windows largest first, so that the last ones claimed are the smallest: the 9 edge windows of
+  // a 64 x 64 map in 14 x 14 windows are under half the size of the 16 others.
+  std::vector<int64_t> order(static_cast<size_t>(windows));
+  std::iota(order.begin(), order.end(), int64_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t a, int64_t b) { return flops[static_cast<size_t>(a)] > flops[static_cast<size_t>(b)]; });
 
   Tensor y = Tensor::empty(x.shape());
   const float* in = x.data<float>();
   float* out = y.data<float>();
-  const int threads = static_cast<int>(std::min<int64_t>(available_threads(), windows));
-#pragma omp parallel num_threads(threads) if (threads > 1)
-  {
-    // Each thread takes the windows whose FLOPs start in its share of the total.
-    const int parts = omp_get_num_threads(), part = omp_get_thread_num();
-    const auto first_of = [&](int p) {
-      return std::lower_bound(done.begin(), done.end() - 1, (done.back() * p + parts - 1) / parts) - done.begin();
-    };
-    const int64_t first = first_of(part), last = first_of(part + 1);
+  parallel_claim(windows, [&](const auto& next) {
     const Tensor scratch = Tensor::empty({T, 4 * C});
     float* qkv_rows = scratch.data<float>();  // [T, 3C]; proj's output once the attention has read it
     float* rows_c = qkv_rows + T * 3 * C;     // [T, C]: normed tokens, then the attention's output
     GemmEpilogue qkv_bias, proj_bias;
     qkv_bias.bias = qkv.bias.defined() ? qkv.bias.data<float>() : nullptr;
     proj_bias.bias = proj.bias.defined() ? proj.bias.data<float>() : nullptr;
-    for (int64_t i = first; i < last; ++i) {
+    for (int64_t claimed; (claimed = next()) >= 0;) {
+      const int64_t i = order[static_cast<size_t>(claimed)];
       const int64_t wy = i / grid, wx = i % grid, rows = extent(wy), cols = extent(wx), n = rows * cols;
       const float* corner = in + (wy * ws * R + wx * ws) * C;
       for (int64_t r = 0; r < rows; ++r)
@@ -145,7 +141,7 @@ Tensor WindowAttention::per_window(const Tensor& x) const {
         add_f32(cols * C, projected + r * cols * C, in + offset, out + offset);
       }
     }
-  }
+  });
   return y;
 }
 

@@ -1,8 +1,6 @@
 // Conv2d: path selection and weight re-layout at construction, threading and indirection at run time.
 #include "kernels/conv/conv.h"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
@@ -261,11 +259,9 @@ void Conv2d::run_depthwise(const float* in, int64_t batch, int64_t h, int64_t w,
   DepthwiseRowArgs proto = depthwise_row_args(w);
   proto.col_begin = 0;
   proto.col_end = ow;
-#pragma omp parallel num_threads(static_cast<int>(std::min<int64_t>(available_threads(), rows)))
-  {
-    const Range range = split_range(rows, omp_get_num_threads(), omp_get_thread_num());
+  parallel_claim(rows, [&](const auto& next) {
     DepthwiseRowArgs a = proto;
-    for (int64_t r = range.begin; r < range.end; ++r) {
+    for (int64_t r; (r = next()) >= 0;) {
       const int64_t b = r / oh, oy = r % oh;
       for (int ky = 0; ky < 3; ++ky) {
         const int64_t iy = oy * p_.stride_h - 1 + ky;
@@ -275,7 +271,7 @@ void Conv2d::run_depthwise(const float* in, int64_t batch, int64_t h, int64_t w,
       a.residual = residual ? residual + r * ow * C : nullptr;
       kernel(a);
     }
-  }
+  });
 }
 
 void Conv2d::run_depthwise_row(const float* const in[3], int64_t in_w, int64_t col_begin, int64_t col_end,
@@ -309,13 +305,11 @@ void Conv2d::run_igemm(const float* in, int64_t batch, int64_t h, int64_t w, flo
   const int64_t panels = (cout_g + nr_ - 1) / nr_;
   const int64_t pixels = batch * g.out_h * g.out_w, tiles = (pixels + mr_ - 1) / mr_;
   const IgemmKernel& kernel = igemm_kernel(isa_);
-#pragma omp parallel num_threads(static_cast<int>(std::min<int64_t>(available_threads(), tiles)))
-  {
-    const Range range = split_range(tiles, omp_get_num_threads(), omp_get_thread_num());
+  parallel_claim((tiles + kIgemmBlockTiles - 1) / kIgemmBlockTiles, [&](const auto& next) {
     std::vector<const float*> indirection(static_cast<size_t>(kIgemmBlockTiles * runs * mr_));
     std::vector<float> patches;
-    for (int64_t t0 = range.begin; t0 < range.end; t0 += kIgemmBlockTiles) {
-      const int64_t block_tiles = std::min(kIgemmBlockTiles, range.end - t0);
+    for (int64_t block; (block = next()) >= 0;) {
+      const int64_t t0 = block * kIgemmBlockTiles, block_tiles = std::min(kIgemmBlockTiles, tiles - t0);
       const int64_t p0 = t0 * mr_, rows = std::min(block_tiles * mr_, pixels - p0);
       fill_indirection(g, mr_, p0, rows, block_tiles * mr_, indirection.data(), patches);
       for (int64_t grp = 0; grp < p_.groups; ++grp) {
@@ -338,7 +332,7 @@ void Conv2d::run_igemm(const float* in, int64_t batch, int64_t h, int64_t w, flo
         kernel.run(a);
       }
     }
-  }
+  });
 }
 
 }  // namespace lsam
