@@ -19,46 +19,34 @@
 namespace lsam::graph {
 namespace {
 
-// One window's attention over its T tokens of qkv rows (per token [head][q | k | v]), all heads, the first
-// q_rows queries; out rows are C wide.
-AttentionArgs window_args(const WindowAttention& w, int64_t C, int64_t windows, int64_t q_rows, const float* qkv,
-                          float* out) {
-  const int64_t T = w.window * w.window, hd = C / w.heads;
+// Attention over `windows` consecutive windows of kv_len qkv rows each (per token [head][q | k | v]), all
+// heads, the first q_rows queries of each; out rows are C wide. bias is [heads, bias_rows >= q_rows, kv_len],
+// shared by the windows.
+AttentionArgs window_args(const WindowAttention& w, int64_t C, int64_t windows, int64_t q_rows, int64_t kv_len,
+                          const float* bias, int64_t bias_rows, const float* qkv, float* out) {
+  const int64_t hd = C / w.heads;
   AttentionArgs a;
   a.batch = windows;
   a.heads = w.heads;
   a.q_len = q_rows;
-  a.kv_len = T;
+  a.kv_len = kv_len;
   a.qk_dim = a.v_dim = hd;
   a.scale = 1.0f / std::sqrt(static_cast<float>(hd));
   a.q = qkv;
   a.k = qkv + hd;
   a.v = qkv + 2 * hd;
-  a.q_batch_stride = a.k_batch_stride = a.v_batch_stride = T * 3 * C;
+  a.q_batch_stride = a.k_batch_stride = a.v_batch_stride = kv_len * 3 * C;
   a.q_head_stride = a.k_head_stride = a.v_head_stride = 3 * hd;
   a.q_row_stride = a.k_row_stride = a.v_row_stride = 3 * C;
   a.out = out;
-  a.out_batch_stride = T * C;
+  a.out_batch_stride = kv_len * C;
   a.out_head_stride = hd;
   a.out_row_stride = C;
-  a.bias = w.bias.data<float>();
+  a.bias = bias;
   a.bias_batch_stride = 0;
-  a.bias_head_stride = T * T;
-  a.bias_row_stride = T;
+  a.bias_head_stride = bias_rows * kv_len;
+  a.bias_row_stride = kv_len;
   return a;
-}
-
-// Moves the tokens (r, c), r < rows and c < cols, of a window from index from + r * src_width + c to index
-// r * dst_width + c (indices in tokens of `floats` floats): a narrow window's tokens between packed row-major
-// order (width cols) and their places in the window (width window). No token moves to a higher index, so
-// moving them in ascending order never overwrites one not yet moved.
-void move_tokens(float* buf, int64_t floats, int64_t rows, int64_t cols, int64_t from, int64_t src_width,
-                 int64_t dst_width) {
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < cols; ++c) {
-      const int64_t src = from + r * src_width + c, dst = r * dst_width + c;
-      if (src != dst) std::memmove(buf + dst * floats, buf + src * floats, static_cast<size_t>(floats) * sizeof(float));
-    }
 }
 
 }  // namespace
@@ -82,19 +70,53 @@ Tensor WindowAttention::operator()(const Tensor& x, Schedule schedule) const {
   return schedule == Schedule::per_window ? per_window(x.contiguous()) : per_op(x.contiguous());
 }
 
-// A window at the bottom or right edge holds rows x cols < window x window real tokens. Its norm, qkv and proj
-// run on the real tokens only, gathered row-major; the padding tokens' qkv rows are copies of qkv_pad, and its
-// queries below the last real row are skipped (each real query still attends to all T keys).
+// A window at the bottom or right edge holds n = rows x cols < T real tokens; the rest are padding, whose qkv
+// rows are all qkv_pad. Their keys are identical, so for a query with score s against that key they add
+// sum_t e^(s + b_t) v_pad = e^(s + log sum_t e^b_t) v_pad: one key whose bias is the log-sum-exp of theirs.
+// The window then attends over its n real tokens, packed row-major, and that one key, with this bias
+// [heads, n, n + 1]; padding queries are cropped away, so they are not computed. At MobileSAM's 64 x 64 stage
+// in 14 x 14 windows this is 18% fewer scores, at 128 x 128 in 7 x 7 windows 6%.
+const std::vector<float>& WindowAttention::edge_bias(int64_t rows, int64_t cols) const {
+  const std::lock_guard<std::mutex> lock(edge_biases_->mutex);
+  std::vector<float>& merged = edge_biases_->biases[{bias.data<float>(), rows, cols}];
+  if (!merged.empty()) return merged;
+  const int64_t ws = window, T = ws * ws, n = rows * cols;
+  const auto place = [&](int64_t i) { return i / cols * ws + i % cols; };  // packed token -> window position
+  std::vector<int64_t> padding;
+  for (int64_t t = 0; t < T; ++t)
+    if (t / ws >= rows || t % ws >= cols) padding.push_back(t);
+  merged.resize(static_cast<size_t>(heads * n * (n + 1)));
+  for (int64_t h = 0; h < heads; ++h)
+    for (int64_t i = 0; i < n; ++i) {
+      const float* row = bias.data<float>() + (h * T + place(i)) * T;
+      float* dst = merged.data() + (h * n + i) * (n + 1);
+      for (int64_t j = 0; j < n; ++j) dst[j] = row[place(j)];
+      double top = -HUGE_VAL, sum = 0;
+      for (int64_t t : padding) top = std::max(top, static_cast<double>(row[t]));
+      for (int64_t t : padding) sum += std::exp(static_cast<double>(row[t]) - top);
+      dst[n] = static_cast<float>(top + std::log(sum));
+    }
+  return merged;
+}
+
 Tensor WindowAttention::per_window(const Tensor& x) const {
   const int64_t R = x.dim(1), C = x.dim(3), ws = window, T = ws * ws;
   const int64_t grid = (R + ws - 1) / ws, windows = grid * grid;
   const auto extent = [&](int64_t cell) { return std::min(ws, R - cell * ws); };
+  // Window i's bias and key count: the full table, or its edge shape's merged one.
+  std::vector<const float*> biases(static_cast<size_t>(windows));
+  std::vector<int64_t> keys(static_cast<size_t>(windows));
+  for (int64_t i = 0; i < windows; ++i) {
+    const int64_t rows = extent(i / grid), cols = extent(i % grid), n = rows * cols;
+    biases[static_cast<size_t>(i)] = n == T ? bias.data<float>() : edge_bias(rows, cols).data();
+    keys[static_cast<size_t>(i)] = n == T ? T : n + 1;
+  }
 
-  // The FLOPs of each window: qkv and proj on its real tokens, attention of its real query rows.
+  // The FLOPs of each window: qkv and proj on its real tokens, attention of those tokens over its keys.
   std::vector<int64_t> flops(static_cast<size_t>(windows));
   for (int64_t i = 0; i < windows; ++i) {
-    const int64_t rows = extent(i / grid), cols = extent(i % grid);
-    flops[static_cast<size_t>(i)] = 8 * rows * cols * C * C + 4 * rows * ws * T * C;
+    const int64_t n = extent(i / grid) * extent(i % grid);
+    flops[static_cast<size_t>(i)] = 8 * n * C * C + 4 * n * keys[static_cast<size_t>(i)] * C;
   }
   LSAM_PROFILE("window_attention", static_cast<double>(std::accumulate(flops.begin(), flops.end(), int64_t{0})),
                4.0 * (2.0 * R * R * C + 4.0 * C * C + heads * T * T));
@@ -110,8 +132,8 @@ Tensor WindowAttention::per_window(const Tensor& x) const {
   float* out = y.data<float>();
   parallel_claim(windows, [&](const auto& next) {
     const Tensor scratch = Tensor::empty({T, 4 * C});
-    float* qkv_rows = scratch.data<float>();  // [T, 3C]; proj's output once the attention has read it
-    float* rows_c = qkv_rows + T * 3 * C;     // [T, C]: normed tokens, then the attention's output
+    float* qkv_rows = scratch.data<float>();  // [keys, 3C]; proj's output once the attention has read it
+    float* rows_c = qkv_rows + T * 3 * C;     // [n, C]: normed tokens, then the attention's output
     GemmEpilogue qkv_bias, proj_bias;
     qkv_bias.bias = qkv.bias.defined() ? qkv.bias.data<float>() : nullptr;
     proj_bias.bias = proj.bias.defined() ? proj.bias.data<float>() : nullptr;
@@ -122,17 +144,13 @@ Tensor WindowAttention::per_window(const Tensor& x) const {
       for (int64_t r = 0; r < rows; ++r)
         layernorm_f32(cols, C, corner + r * R * C, C, norm.weight.data<float>(), norm.bias.data<float>(), norm.eps,
                       rows_c + r * cols * C, C);
-      // A narrow window's qkv is computed at the end of the buffer and spread into place.
-      const int64_t at = cols == ws ? 0 : T - n;
-      gemm_f32(n, rows_c, C, qkv.weight, qkv_rows + at * 3 * C, 3 * C, qkv_bias);
-      if (cols != ws) move_tokens(qkv_rows, 3 * C, rows, cols, at, cols, ws);
-      for (int64_t t = 0; t < T; ++t)
-        if (t / ws >= rows || t % ws >= cols)
-          std::memcpy(qkv_rows + t * 3 * C, qkv_pad.data<float>(), static_cast<size_t>(3 * C) * sizeof(float));
+      gemm_f32(n, rows_c, C, qkv.weight, qkv_rows, 3 * C, qkv_bias);
+      const int64_t kv_len = keys[static_cast<size_t>(i)];
+      if (kv_len > n)  // the merged padding key
+        std::memcpy(qkv_rows + n * 3 * C, qkv_pad.data<float>(), static_cast<size_t>(3 * C) * sizeof(float));
 
-      attention_f32(window_args(*this, C, 1, rows * ws, qkv_rows, rows_c));
+      attention_f32(window_args(*this, C, 1, n, kv_len, biases[static_cast<size_t>(i)], n, qkv_rows, rows_c));
 
-      if (cols != ws) move_tokens(rows_c, C, rows, cols, 0, ws, cols);
       float* projected = qkv_rows;
       gemm_f32(n, rows_c, C, proj.weight, projected, C, proj_bias);
       // The shortcut, added as the GEMM epilogue would add it, one row of the window at a time.
@@ -170,12 +188,12 @@ Tensor WindowAttention::per_op(const Tensor& x) const {
   // only the real rows' queries are computed.
   const int64_t rows = R - (grid - 1) * ws;
   if (real_tokens_only && rows < ws) {
-    attention_f32(window_args(*this, C, windows - grid, T, qkv_windows.data<float>(), mixed.data<float>()));
+    attention_f32(window_args(*this, C, windows - grid, T, T, bias.data<float>(), T, qkv_windows.data<float>(), mixed.data<float>()));
     const int64_t first = windows - grid;
-    attention_f32(window_args(*this, C, grid, rows * ws, qkv_windows.data<float>() + first * T * 3 * C,
+    attention_f32(window_args(*this, C, grid, rows * ws, T, bias.data<float>(), T, qkv_windows.data<float>() + first * T * 3 * C,
                               mixed.data<float>() + first * T * C));
   } else {
-    attention_f32(window_args(*this, C, windows, T, qkv_windows.data<float>(), mixed.data<float>()));
+    attention_f32(window_args(*this, C, windows, T, T, bias.data<float>(), T, qkv_windows.data<float>(), mixed.data<float>()));
   }
 
   Tensor y = Tensor::empty(x.shape());

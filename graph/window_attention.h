@@ -4,6 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <tuple>
+#include <vector>
 
 #include "engine/tensor.h"
 #include "graph/ops.h"
@@ -21,7 +26,8 @@ struct WindowAttention {
   // on one window at a time, so a window's qkv (75-380 KB at MobileSAM's sizes) stays in L2 instead of making
   // a round trip through memory, and no partitioned copy of the map is made. per_op: each op runs over the
   // whole map on all threads, for machines with more threads than a stage has windows to share. automatic
-  // picks per_window when there are at least 8 windows a thread. Both give the same bits.
+  // picks per_window when there are at least 8 windows a thread. The two agree to float rounding: per_window
+  // merges an edge window's identical padding keys into one (see edge_bias in window_attention.cpp).
   enum class Schedule { automatic, per_window, per_op };
 
   // qkv(beta) through the same GEMM as every token, so a padding token's qkv has the bits that normalising
@@ -32,6 +38,16 @@ struct WindowAttention {
   Tensor operator()(const Tensor& x, Schedule schedule = Schedule::automatic) const;
 
  private:
+  struct EdgeBiasCache {
+    std::mutex mutex;
+    // (bias table, rows, cols) -> [heads, n, n + 1]; plain heap vectors, not Tensors, which a forward pass
+    // would take from its arena (engine/memory.h) and reclaim.
+    std::map<std::tuple<const float*, int64_t, int64_t>, std::vector<float>> biases;
+  };
+  // The bias of each edge window shape, built on first use; copies share it (entries are keyed by the table).
+  std::shared_ptr<EdgeBiasCache> edge_biases_ = std::make_shared<EdgeBiasCache>();
+
+  const std::vector<float>& edge_bias(int64_t rows, int64_t cols) const;
   Tensor per_window(const Tensor& x) const;
   Tensor per_op(const Tensor& x) const;
 };

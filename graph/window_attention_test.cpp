@@ -1,6 +1,7 @@
-// The window attention block: one window at a time against each op over the whole map (bit for bit, at one
-// thread and at two), and both against a plain composition with the scalar attention reference, on maps that
-// are whole windows, that leave a thin or wide padded edge, and at each MobileSAM stage's width.
+// The window attention block: one window at a time against each op over the whole map (bit for bit on maps of
+// whole windows; to float rounding where edge windows merge their padding keys), at one thread and at two, and
+// both against a plain composition with the scalar attention reference, on maps that are whole windows, that
+// leave a thin or wide padded edge, and at each MobileSAM stage's width.
 #include "graph/window_attention.h"
 
 #include <doctest/doctest.h>
@@ -75,9 +76,11 @@ TEST_CASE("window attention: one window at a time gives the per-op result, bit f
       const Tensor per_window = a(x, WindowAttention::Schedule::per_window);
       INFO("C ", k.C, ", window ", k.window, ", map ", k.R, ", ", threads, " threads");
       REQUIRE(per_window.shape() == x.shape());
-      CHECK(test::same_bits(per_window, per_op));
+      if (k.R % k.window == 0) CHECK(test::same_bits(per_window, per_op));
       // Float GEMMs over K <= 3C against a double attention: the outputs (scale ~3) agree to a few float ulps.
+      // The merged padding key changes only the order and grouping of the softmax's float sums.
       CHECK(test::relative_error(per_window, want) < 2e-6);
+      CHECK(test::relative_error(per_op, want) < 2e-6);
     }
   }
 }
