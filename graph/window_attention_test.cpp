@@ -56,7 +56,7 @@ Tensor plain(const WindowAttention& a, const Tensor& x) {
 
 }  // namespace
 
-TEST_CASE("window attention: one window at a time gives the per-op result, bit for bit, and TinyViT's") {
+TEST_CASE("window attention: one window at a time gives the per-op result (bit for bit on whole windows) and TinyViT's") {
   const WeightStore w = WeightStore::synthetic("mobile_sam", 13);
   test::ThreadCountGuard guard;
   struct Case {
