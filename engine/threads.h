@@ -9,6 +9,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "engine/split.h"
+
 namespace lsam {
 
 // LSAM_NUM_THREADS if set (>= 1), else OpenMP's default. Applied to OpenMP on first use.
@@ -23,9 +25,7 @@ struct Range {
   int64_t begin, end;
 };
 inline Range split_range(int64_t n, int parts, int i) {
-  const int64_t base = n / parts, extra = n % parts;
-  const int64_t begin = i * base + (i < extra ? i : extra);
-  return {begin, begin + base + (i < extra ? 1 : 0)};
+  return {part_begin(n, parts, i), part_begin(n, parts, i + 1)};
 }
 
 // fn(begin, end) over a static split of [0, n) into at most available_threads() chunks of at least

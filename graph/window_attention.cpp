@@ -103,20 +103,16 @@ Tensor WindowAttention::per_window(const Tensor& x) const {
   const int64_t R = x.dim(1), C = x.dim(3), ws = window, T = ws * ws;
   const int64_t grid = (R + ws - 1) / ws, windows = grid * grid;
   const auto extent = [&](int64_t cell) { return std::min(ws, R - cell * ws); };
-  // Window i's bias and key count: the full table, or its edge shape's merged one.
+  // A window of n real tokens attends over them and, if it has padding, the merged key.
+  const auto keys = [&](int64_t n) { return n == T ? T : n + 1; };
+  // Window i's bias (the full table, or its edge shape's merged one) and FLOPs (qkv and proj on its real
+  // tokens, attention of those tokens over its keys).
   std::vector<const float*> biases(static_cast<size_t>(windows));
-  std::vector<int64_t> keys(static_cast<size_t>(windows));
+  std::vector<int64_t> flops(static_cast<size_t>(windows));
   for (int64_t i = 0; i < windows; ++i) {
     const int64_t rows = extent(i / grid), cols = extent(i % grid), n = rows * cols;
     biases[static_cast<size_t>(i)] = n == T ? bias.data<float>() : edge_bias(rows, cols).data();
-    keys[static_cast<size_t>(i)] = n == T ? T : n + 1;
-  }
-
-  // The FLOPs of each window: qkv and proj on its real tokens, attention of those tokens over its keys.
-  std::vector<int64_t> flops(static_cast<size_t>(windows));
-  for (int64_t i = 0; i < windows; ++i) {
-    const int64_t n = extent(i / grid) * extent(i % grid);
-    flops[static_cast<size_t>(i)] = 8 * n * C * C + 4 * n * keys[static_cast<size_t>(i)] * C;
+    flops[static_cast<size_t>(i)] = 8 * n * C * C + 4 * n * keys(n) * C;
   }
   LSAM_PROFILE("window_attention", static_cast<double>(std::accumulate(flops.begin(), flops.end(), int64_t{0})),
                4.0 * (2.0 * R * R * C + 4.0 * C * C + heads * T * T));
@@ -145,7 +141,7 @@ Tensor WindowAttention::per_window(const Tensor& x) const {
         layernorm_f32(cols, C, corner + r * R * C, C, norm.weight.data<float>(), norm.bias.data<float>(), norm.eps,
                       rows_c + r * cols * C, C);
       gemm_f32(n, rows_c, C, qkv.weight, qkv_rows, 3 * C, qkv_bias);
-      const int64_t kv_len = keys[static_cast<size_t>(i)];
+      const int64_t kv_len = keys(n);
       if (kv_len > n)  // the merged padding key
         std::memcpy(qkv_rows + n * 3 * C, qkv_pad.data<float>(), static_cast<size_t>(3 * C) * sizeof(float));
 
@@ -188,12 +184,14 @@ Tensor WindowAttention::per_op(const Tensor& x) const {
   // only the real rows' queries are computed.
   const int64_t rows = R - (grid - 1) * ws;
   if (real_tokens_only && rows < ws) {
-    attention_f32(window_args(*this, C, windows - grid, T, T, bias.data<float>(), T, qkv_windows.data<float>(), mixed.data<float>()));
+    attention_f32(window_args(*this, C, windows - grid, T, T, bias.data<float>(), T, qkv_windows.data<float>(),
+                              mixed.data<float>()));
     const int64_t first = windows - grid;
-    attention_f32(window_args(*this, C, grid, rows * ws, T, bias.data<float>(), T, qkv_windows.data<float>() + first * T * 3 * C,
-                              mixed.data<float>() + first * T * C));
+    attention_f32(window_args(*this, C, grid, rows * ws, T, bias.data<float>(), T,
+                              qkv_windows.data<float>() + first * T * 3 * C, mixed.data<float>() + first * T * C));
   } else {
-    attention_f32(window_args(*this, C, windows, T, T, bias.data<float>(), T, qkv_windows.data<float>(), mixed.data<float>()));
+    attention_f32(window_args(*this, C, windows, T, T, bias.data<float>(), T, qkv_windows.data<float>(),
+                              mixed.data<float>()));
   }
 
   Tensor y = Tensor::empty(x.shape());

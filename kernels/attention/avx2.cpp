@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "engine/split.h"
 #include "kernels/attention/attention.h"
 #include "kernels/simd/avx2.inc"
 

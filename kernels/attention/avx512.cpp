@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "engine/split.h"
 #include "kernels/attention/attention.h"
 #include "kernels/simd/avx512.inc"
 

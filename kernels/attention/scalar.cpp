@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "engine/split.h"
 #include "kernels/attention/attention.h"
 #include "kernels/simd/generic.inc"
 

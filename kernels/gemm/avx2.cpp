@@ -1,4 +1,5 @@
 // AVX2 + FMA GEMM kernel: 6 x 16 tile, 12 ymm accumulators + 2 for the B row + 1 broadcast = 15 of 16.
+#include "engine/split.h"
 #include "kernels/gemm/ukernel.h"
 #include "kernels/simd/avx2.inc"
 #include "kernels/simd/activation.inc"
