@@ -1,9 +1,10 @@
-// AVX-512 instances of the shared conv kernels (igemm.inl, depthwise.inl) over 16-float vectors.
+// AVX-512 instances of the shared conv kernels (igemm.inl, depthwise.inl, winograd.inl) over 16-float vectors.
 #include "kernels/conv/conv_kernels.h"
 #include "kernels/simd/avx512.inc"
 #include "kernels/simd/activation.inc"
 #include "kernels/conv/depthwise.inl"
 #include "kernels/conv/igemm.inl"
+#include "kernels/conv/winograd.inl"
 
 namespace lsam {
 
@@ -12,5 +13,9 @@ namespace lsam {
 void conv_igemm_f32_avx512_12x32(const ConvIgemmArgs& args) { igemm<F16, 12, 2>(args); }
 
 void depthwise3x3_row_f32_avx512(const DepthwiseRowArgs& args) { depthwise3x3_row<F16>(args); }
+
+void winograd_input_f32_avx512(const WinogradInputArgs& args) { winograd_input<F16>(args); }
+
+void winograd_output_f32_avx512(const WinogradOutputArgs& args) { winograd_output<F16>(args); }
 
 }  // namespace lsam

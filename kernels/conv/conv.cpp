@@ -9,6 +9,7 @@
 
 #include "engine/memory.h"
 #include "engine/profiler.h"
+#include "engine/tensor.h"
 #include "engine/threads.h"
 #include "kernels/conv/conv_kernels.h"
 
@@ -52,6 +53,34 @@ DepthwiseKernel depthwise_kernel(Isa isa) {
     case Isa::avx512: return depthwise3x3_row_f32_avx512;
   }
   throw std::logic_error("conv: no depthwise kernel for this ISA");
+}
+
+struct WinogradKernels {
+  void (*input)(const WinogradInputArgs&);
+  void (*output)(const WinogradOutputArgs&);
+};
+
+WinogradKernels winograd_kernels(Isa isa) {
+  switch (isa) {
+    case Isa::scalar: return {winograd_input_f32_ref, winograd_output_f32_ref};
+    case Isa::avx2: return {winograd_input_f32_avx2, winograd_output_f32_avx2};
+    case Isa::avx512: return {winograd_input_f32_avx512, winograd_output_f32_avx512};
+  }
+  throw std::logic_error("conv: no Winograd transforms for this ISA");
+}
+
+// F(4x4, 3x3)'s weight transform G (the kernel's 3 taps to the 6 interpolation points), applied once, in
+// double, at construction.
+constexpr double kWinogradG[6][3] = {{1.0 / 4, 0, 0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                     {-1.0 / 6, 1.0 / 6, -1.0 / 6}, {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                     {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
+
+// Below this many channels on either side the transforms cost more than the multiplies they save.
+constexpr int64_t kWinogradMinChannels = 16;
+
+bool winograd_applies(const Conv2dParams& p) {
+  return p.kernel_h == 3 && p.kernel_w == 3 && p.stride_h == 1 && p.stride_w == 1 && p.pad_h == 1 && p.pad_w == 1 &&
+         p.groups == 1 && p.in_channels >= kWinogradMinChannels && p.out_channels >= kWinogradMinChannels;
 }
 
 // Depthwise weights and bias are padded to this many channels: one AVX-512 vector, so every variant loads
@@ -163,7 +192,8 @@ void fill_indirection(const IgemmGeometry& g, int mr, int64_t p0, int64_t rows, 
 
 }  // namespace
 
-Conv2d::Conv2d(const Conv2dParams& p, const float* weight, const float* bias, Activation activation, Isa isa)
+Conv2d::Conv2d(const Conv2dParams& p, const float* weight, const float* bias, Activation activation, Isa isa,
+               ConvAlgorithm algorithm)
     : p_(p), activation_(activation), isa_(isa) {
   check_params(p);
   if (!isa_supported(isa)) throw std::invalid_argument(std::string("Conv2d: this CPU cannot run ") + isa_name(isa));
@@ -187,6 +217,28 @@ Conv2d::Conv2d(const Conv2dParams& p, const float* weight, const float* bias, Ac
       for (int64_t t = 0; t < 9; ++t) weight_.get()[t * ldw + c] = weight[c * 9 + t];
       if (bias) bias_.get()[c] = bias[c];
     }
+  } else if (algorithm == ConvAlgorithm::fast && winograd_applies(p)) {
+    path_ = Path::winograd;
+    // U = G g G^T per (out, in) channel pair, gathered into one [in_c, out_c] matrix per point xi.
+    const int64_t cin = p.in_channels, cout = p.out_channels;
+    std::vector<float> u(static_cast<size_t>(kWinogradPoints * cin * cout));
+    for (int64_t co = 0; co < cout; ++co)
+      for (int64_t ci = 0; ci < cin; ++ci) {
+        const float* g = weight + (co * cin + ci) * 9;
+        double gg[6][3];  // G g
+        for (int i = 0; i < 6; ++i)
+          for (int k = 0; k < 3; ++k)
+            gg[i][k] = kWinogradG[i][0] * g[k] + kWinogradG[i][1] * g[3 + k] + kWinogradG[i][2] * g[6 + k];
+        for (int i = 0; i < 6; ++i)
+          for (int j = 0; j < 6; ++j)
+            u[static_cast<size_t>(((i * 6 + j) * cin + ci) * cout + co)] = static_cast<float>(
+                gg[i][0] * kWinogradG[j][0] + gg[i][1] * kWinogradG[j][1] + gg[i][2] * kWinogradG[j][2]);
+      }
+    for (int xi = 0; xi < kWinogradPoints; ++xi)
+      winograd_weight_.push_back(PackedB::pack(u.data() + xi * cin * cout, cin, cout, cout, false, isa));
+    bias_ = aligned_zeros(cout);
+    if (bias) std::memcpy(bias_.get(), bias, cout * sizeof(float));
+    zero_ = aligned_zeros(cin);
   } else {
     path_ = Path::igemm;
     const IgemmKernel& k = igemm_kernel(isa);
@@ -212,6 +264,16 @@ int64_t Conv2d::out_h(int64_t h) const { return (h + 2 * p_.pad_h - p_.kernel_h)
 int64_t Conv2d::out_w(int64_t w) const { return (w + 2 * p_.pad_w - p_.kernel_w) / p_.stride_w + 1; }
 const Conv2dParams& Conv2d::params() const { return p_; }
 
+const char* Conv2d::path_name() const {
+  switch (path_) {
+    case Path::gemm: return "gemm";
+    case Path::depthwise: return "depthwise";
+    case Path::igemm: return "igemm";
+    case Path::winograd: return "winograd";
+  }
+  return "?";
+}
+
 void Conv2d::run(const float* in, int64_t batch, int64_t h, int64_t w, float* out, const float* residual) const {
   const int64_t oh = out_h(h), ow = out_w(w);
   if (batch <= 0 || h <= 0 || w <= 0 || oh <= 0 || ow <= 0)
@@ -219,11 +281,18 @@ void Conv2d::run(const float* in, int64_t batch, int64_t h, int64_t w, float* ou
                                 std::to_string(w) + " too small for a " + std::to_string(p_.kernel_h) + "x" +
                                 std::to_string(p_.kernel_w) + " kernel");
   const double out_elems = static_cast<double>(batch * oh * ow * p_.out_channels);
-  const double flops = 2.0 * out_elems * (p_.in_channels / p_.groups) * p_.kernel_h * p_.kernel_w;
+  const double tiles = static_cast<double>(batch * ((oh + kWinogradOutput - 1) / kWinogradOutput) *
+                                           ((ow + kWinogradOutput - 1) / kWinogradOutput));
+  // The arithmetic done: Winograd's 36 products a tile and its transforms (240 FLOPs a tile and input channel,
+  // 146 a tile and output channel), not the 9-tap sum it replaces.
+  const double flops = path_ == Path::winograd
+                           ? tiles * (2.0 * kWinogradPoints * p_.in_channels * p_.out_channels +
+                                      240.0 * p_.in_channels + 146.0 * p_.out_channels)
+                           : 2.0 * out_elems * (p_.in_channels / p_.groups) * p_.kernel_h * p_.kernel_w;
   const double bytes =
       4.0 * (static_cast<double>(batch * h * w * p_.in_channels) + out_elems * (residual ? 2 : 1) +
              static_cast<double>(p_.out_channels * (p_.in_channels / p_.groups) * p_.kernel_h * p_.kernel_w));
-  LSAM_PROFILE(path_ == Path::depthwise ? "conv_dw" : "conv", flops, bytes);
+  LSAM_PROFILE(path_ == Path::depthwise ? "conv_dw" : path_ == Path::winograd ? "conv_winograd" : "conv", flops, bytes);
   switch (path_) {
     case Path::gemm: {
       GemmEpilogue epilogue;
@@ -236,6 +305,7 @@ void Conv2d::run(const float* in, int64_t batch, int64_t h, int64_t w, float* ou
     }
     case Path::depthwise: run_depthwise(in, batch, h, w, out, residual); break;
     case Path::igemm: run_igemm(in, batch, h, w, out, residual); break;
+    case Path::winograd: run_winograd(in, batch, h, w, out, residual); break;
   }
 }
 
@@ -330,6 +400,59 @@ void Conv2d::run_igemm(const float* in, int64_t batch, int64_t h, int64_t w, flo
         a.residual = residual ? residual + p0 * p_.out_channels + grp * cout_g : nullptr;
         a.ldr = p_.out_channels;
         kernel.run(a);
+      }
+    }
+  });
+}
+
+// Each thread claims chunks of tiles and runs all three steps on its own scratch: input transforms into V
+// [36][chunk][in_c], one GEMM per point into M [36][chunk][out_c], output transforms. A GEMM sees the whole
+// chunk against one point's weights, so a chunk of 64 tiles reads the 36 weight matrices (9 MB at 256
+// channels) once per 1024 output pixels; V and M take 4.7 MB per thread there. A tile's result depends only
+// on its own pixels, never on the chunking, so any thread count gives the same bits.
+void Conv2d::run_winograd(const float* in, int64_t batch, int64_t h, int64_t w, float* out,
+                          const float* residual) const {
+  constexpr int64_t kMaxChunk = 64, kMinChunk = 8;
+  const int64_t cin = p_.in_channels, cout = p_.out_channels;
+  const int64_t tiles_h = (h + kWinogradOutput - 1) / kWinogradOutput, tiles_w = (w + kWinogradOutput - 1) / kWinogradOutput;
+  const int64_t tiles = batch * tiles_h * tiles_w;
+  // About two chunks per thread, so a thread that loses its core leaves little behind.
+  const int64_t chunk = std::clamp<int64_t>((tiles + 2 * num_threads() - 1) / (2 * num_threads()), kMinChunk, kMaxChunk);
+  const WinogradKernels kernels = winograd_kernels(isa_);
+  parallel_claim((tiles + chunk - 1) / chunk, [&](const auto& next) {
+    const Tensor scratch = Tensor::empty({kWinogradPoints * chunk * (cin + cout)});
+    float* const v = scratch.data<float>();
+    float* const m = v + kWinogradPoints * chunk * cin;
+    const float* pixels[kWinogradPoints];
+    for (int64_t item; (item = next()) >= 0;) {
+      const int64_t t0 = item * chunk, count = std::min(chunk, tiles - t0);
+      for (int64_t t = 0; t < count; ++t) {
+        const int64_t tile = t0 + t, n = tile / (tiles_h * tiles_w), ty = tile / tiles_w % tiles_h, tx = tile % tiles_w;
+        for (int i = 0; i < kWinogradTile; ++i)
+          for (int j = 0; j < kWinogradTile; ++j) {
+            const int64_t iy = ty * kWinogradOutput - 1 + i, ix = tx * kWinogradOutput - 1 + j;
+            pixels[i * kWinogradTile + j] =
+                iy >= 0 && iy < h && ix >= 0 && ix < w ? in + ((n * h + iy) * w + ix) * cin : zero_.get();
+          }
+        kernels.input({pixels, cin, v + t * cin, chunk * cin});
+      }
+      for (int xi = 0; xi < kWinogradPoints; ++xi)
+        gemm_f32(count, v + xi * chunk * cin, cin, winograd_weight_[static_cast<size_t>(xi)], m + xi * chunk * cout, cout);
+      for (int64_t t = 0; t < count; ++t) {
+        const int64_t tile = t0 + t, n = tile / (tiles_h * tiles_w), ty = tile / tiles_w % tiles_h, tx = tile % tiles_w;
+        const int64_t at = ((n * h + ty * kWinogradOutput) * w + tx * kWinogradOutput) * cout;
+        WinogradOutputArgs a;
+        a.in = m + t * cout;
+        a.stride = chunk * cout;
+        a.channels = cout;
+        a.bias = bias_.get();
+        a.activation = activation_;
+        a.out = out + at;
+        a.row_stride = w * cout;
+        a.rows = static_cast<int>(std::min<int64_t>(kWinogradOutput, h - ty * kWinogradOutput));
+        a.cols = static_cast<int>(std::min<int64_t>(kWinogradOutput, w - tx * kWinogradOutput));
+        a.residual = residual ? residual + at : nullptr;
+        kernels.output(a);
       }
     }
   });

@@ -4,6 +4,8 @@
 // (oneDNN's primitive-descriptor idea: decide once, execute many times):
 //   1x1, stride 1, no padding, groups 1  -> one GEMM over [N*H*W, Cin] with the packed weight
 //   depthwise 3x3 (groups == in == out), stride 1 or 2, padding 1 -> direct kernel, channels in vectors
+//   3x3, stride 1, padding 1, groups 1, >= 16 channels in and out -> Winograd F(4x4, 3x3): 36 GEMMs on
+//     transformed 6x6 tiles, 2.25 multiplies per output and input channel instead of 9 (ConvAlgorithm::fast)
 //   everything else (KxK, strided 1x1, grouped) -> indirect GEMM: a pointer per output pixel and kernel row
 //     (per tap with groups) into the NHWC input feeds a GEMM microkernel directly, so no im2col buffer is
 //     written (except for the few pixels whose kernel row crosses the left or right border)
@@ -12,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "engine/cpu.h"
 #include "kernels/eltwise/activation.h"
@@ -20,6 +23,12 @@
 namespace lsam {
 
 struct DepthwiseRowArgs;
+
+// Whether a conv may trade the direct sum's rounding for fewer operations. Winograd F(4x4, 3x3)'s transforms
+// scale values by up to 8 before cancelling, so its float error is about ten times a direct sum's: 4e-6 of
+// the output's largest magnitude against 3e-7 at 256 input channels of Gaussian data. Parity with PyTorch at
+// MobileSAM's tolerances holds either way; `direct` is for bit-level comparisons with other engines.
+enum class ConvAlgorithm : uint8_t { fast, direct };
 
 // nn.Conv2d's hyper-parameters (dilation 1 only).
 struct Conv2dParams {
@@ -31,7 +40,7 @@ class Conv2d {
   // weight: PyTorch [out_c, in_c / groups, kh, kw]; bias: [out_c] or null. Both are copied.
   // Throws std::invalid_argument on inconsistent params or an ISA this CPU cannot run.
   Conv2d(const Conv2dParams& params, const float* weight, const float* bias, Activation activation,
-         Isa isa = active_isa());
+         Isa isa = active_isa(), ConvAlgorithm algorithm = ConvAlgorithm::fast);
 
   // One output row of a depthwise 3x3 conv (throws std::logic_error on any other), for pipelines that stream
   // rows through buffers of their own: in[ky] is input row oy * stride - 1 + ky at column 0, in_w pixels wide,
@@ -43,15 +52,18 @@ class Conv2d {
   int64_t out_h(int64_t h) const;
   int64_t out_w(int64_t w) const;
   const Conv2dParams& params() const;
+  // The path chosen at construction: "gemm", "depthwise", "igemm" or "winograd".
+  const char* path_name() const;
 
   // in: NHWC [batch, h, w, in_c]; out: NHWC [batch, out_h(h), out_w(w), out_c];
   // residual: null or like out, added after the activation (it may alias out).
   void run(const float* in, int64_t batch, int64_t h, int64_t w, float* out, const float* residual = nullptr) const;
 
  private:
-  enum class Path : uint8_t { gemm, depthwise, igemm };
+  enum class Path : uint8_t { gemm, depthwise, igemm, winograd };
   void run_igemm(const float* in, int64_t batch, int64_t h, int64_t w, float* out, const float* residual) const;
   void run_depthwise(const float* in, int64_t batch, int64_t h, int64_t w, float* out, const float* residual) const;
+  void run_winograd(const float* in, int64_t batch, int64_t h, int64_t w, float* out, const float* residual) const;
   DepthwiseRowArgs depthwise_row_args(int64_t in_w) const;
 
   Conv2dParams p_;
@@ -59,9 +71,10 @@ class Conv2d {
   Isa isa_;
   Path path_;
   PackedB gemm_weight_;            // Path::gemm
+  std::vector<PackedB> winograd_weight_;  // Path::winograd: G g G^T, one [in_c, out_c] matrix per point
   std::shared_ptr<float> bias_;    // Path::gemm: [out_c] or null; others: zero-padded per group, never null
   std::shared_ptr<float> weight_;  // Path::depthwise / igemm, in their kernel's layout (conv_kernels.h)
-  std::shared_ptr<float> zero_;    // Path::igemm: the run that padding taps read
+  std::shared_ptr<float> zero_;    // Path::igemm and winograd: what padding taps and pixels read
   int mr_ = 0, nr_ = 0;  // Path::igemm tile
 };
 

@@ -53,4 +53,38 @@ void depthwise3x3_row_f32_ref(const DepthwiseRowArgs& args);
 void depthwise3x3_row_f32_avx2(const DepthwiseRowArgs& args);
 void depthwise3x3_row_f32_avx512(const DepthwiseRowArgs& args);
 
+// Winograd F(4x4, 3x3) (Lavin & Gray, interpolation points 0, +-1, +-2 and infinity): a 3x3 stride-1 conv
+// as 36 independent GEMMs over 6x6 input tiles that overlap by 2, each tile giving 4x4 output pixels for
+// 36 / 4 multiplies per output instead of 9. The transforms run over channel vectors:
+//   input:  V = B^T d B, d the tile's 6x6 input pixels;  output: y = A^T M A + bias, activation, residual.
+// Transformed element xi = 6 i + j of channel c of a tile lives at buffer[xi * stride + c].
+constexpr int kWinogradTile = 6;   // input tile side: output tile + kernel - 1
+constexpr int kWinogradOutput = 4;  // output tile side
+constexpr int kWinogradPoints = kWinogradTile * kWinogradTile;
+
+struct WinogradInputArgs {
+  const float* const* pixels;  // [36]: the tile's input pixels row by row, `channels` floats each (or zeros)
+  int64_t channels;
+  float* out;                  // V, element xi at out + xi * stride
+  int64_t stride;
+};
+
+struct WinogradOutputArgs {
+  const float* in;             // M, element xi at in + xi * stride
+  int64_t stride, channels;
+  const float* bias;           // [channels]; never null
+  Activation activation;       // on bias + A^T M A, before the residual
+  float* out;                  // output pixel (0, 0) of the tile; pixel (i, j) at out + i * row_stride + j * channels
+  int64_t row_stride;
+  int rows, cols;              // valid output rows and columns of the tile (fewer at the map's bottom and right)
+  const float* residual;       // null, or laid out like out
+};
+
+void winograd_input_f32_ref(const WinogradInputArgs& args);
+void winograd_input_f32_avx2(const WinogradInputArgs& args);
+void winograd_input_f32_avx512(const WinogradInputArgs& args);
+void winograd_output_f32_ref(const WinogradOutputArgs& args);
+void winograd_output_f32_avx2(const WinogradOutputArgs& args);
+void winograd_output_f32_avx512(const WinogradOutputArgs& args);
+
 }  // namespace lsam

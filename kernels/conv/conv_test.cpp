@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "engine/cpu.h"
+#include "engine/threads.h"
+#include "kernels/conv/conv_kernels.h"
 
 using namespace lsam;
 
@@ -71,6 +73,88 @@ Mismatch compare(const std::vector<float>& got, const std::vector<float>& want, 
   return m;
 }
 
+// F(4x4, 3x3)'s matrices, written out here independently of the engine's.
+constexpr double kBT[6][6] = {{4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
+                              {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
+constexpr double kG[6][3] = {{0.25, 0, 0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                             {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
+constexpr double kAT[4][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
+
+// The error budget of a Winograd conv: `magnitude` for the products it actually forms, with every transform
+// entry and operand made absolute, |A^T| (sum_ci (|B^T| |d| |B|) (|G| |g| |G^T|)) |A| + |b|. Each output goes
+// through at most in_c + 25 roundings (the input transform's two 6-term sums, the weight transform's one,
+// the GEMM's in_c terms, the output transform's two 6-term sums and the bias), so gamma_{in_c+25} times it
+// bounds the error (Higham 3.5, products of matrices). Random data reaches about 1e-4 of this budget, while
+// one wrong entry of G or A^T (tried in a numpy model) overshoots it 30-100x on a third or more of the outputs.
+std::vector<float> winograd_magnitude(const Conv2dParams& p, const float* in, int64_t batch, int64_t h, int64_t w,
+                                      const float* weight, const float* bias) {
+  const int64_t cin = p.in_channels, cout = p.out_channels, th = (h + 3) / 4, tw = (w + 3) / 4;
+  std::vector<double> u(static_cast<size_t>(36 * cin * cout));  // [xi][ci][co]
+  for (int64_t co = 0; co < cout; ++co)
+    for (int64_t ci = 0; ci < cin; ++ci)
+      for (int i = 0; i < 6; ++i)
+        for (int j = 0; j < 6; ++j) {
+          double sum = 0;
+          for (int k = 0; k < 3; ++k)
+            for (int l = 0; l < 3; ++l)
+              sum += std::fabs(kG[i][k] * kG[j][l] * weight[((co * cin + ci) * 3 + k) * 3 + l]);
+          u[static_cast<size_t>(((i * 6 + j) * cin + ci) * cout + co)] = sum;
+        }
+  std::vector<float> magnitude(static_cast<size_t>(batch * h * w * cout));
+  std::vector<double> v(static_cast<size_t>(36 * cin)), m(static_cast<size_t>(36 * cout));
+  for (int64_t n = 0; n < batch; ++n)
+    for (int64_t ty = 0; ty < th; ++ty)
+      for (int64_t tx = 0; tx < tw; ++tx) {
+        const auto pixel = [&](int k, int l, int64_t ci) {
+          const int64_t iy = ty * 4 - 1 + k, ix = tx * 4 - 1 + l;
+          return iy >= 0 && iy < h && ix >= 0 && ix < w ? std::fabs(in[((n * h + iy) * w + ix) * cin + ci]) : 0.0;
+        };
+        for (int i = 0; i < 6; ++i)
+          for (int j = 0; j < 6; ++j)
+            for (int64_t ci = 0; ci < cin; ++ci) {
+              double sum = 0;
+              for (int k = 0; k < 6; ++k)
+                for (int l = 0; l < 6; ++l) sum += std::fabs(kBT[i][k] * kBT[j][l]) * pixel(k, l, ci);
+              v[static_cast<size_t>((i * 6 + j) * cin + ci)] = sum;
+            }
+        std::fill(m.begin(), m.end(), 0.0);
+        for (int xi = 0; xi < 36; ++xi)
+          for (int64_t ci = 0; ci < cin; ++ci)
+            for (int64_t co = 0; co < cout; ++co)
+              m[static_cast<size_t>(xi * cout + co)] +=
+                  v[static_cast<size_t>(xi * cin + ci)] * u[static_cast<size_t>((xi * cin + ci) * cout + co)];
+        for (int64_t y = ty * 4; y < std::min(h, ty * 4 + 4); ++y)
+          for (int64_t x = tx * 4; x < std::min(w, tx * 4 + 4); ++x)
+            for (int64_t co = 0; co < cout; ++co) {
+              double sum = bias ? std::fabs(bias[co]) : 0.0;
+              for (int i = 0; i < 6; ++i)
+                for (int j = 0; j < 6; ++j)
+                  sum += std::fabs(kAT[y - ty * 4][i] * kAT[x - tx * 4][j]) * m[static_cast<size_t>((i * 6 + j) * cout + co)];
+              magnitude[static_cast<size_t>(((n * h + y) * w + x) * cout + co)] = static_cast<float>(sum);
+            }
+      }
+  return magnitude;
+}
+
+// What an output's error is measured against: the magnitude of the products the conv's path forms, and how
+// many roundings each output goes through.
+struct Budget {
+  std::vector<float> magnitude;
+  int64_t length;
+};
+
+Budget budget_for(const Conv2d& conv, int64_t batch, int64_t h, int64_t w, const std::vector<float>& in,
+                  const std::vector<float>& weight, const float* bias) {
+  const Conv2dParams& p = conv.params();
+  if (std::string(conv.path_name()) == "winograd")
+    return {winograd_magnitude(p, in.data(), batch, h, w, weight.data(), bias), p.in_channels + 25};
+  std::vector<float> magnitude(static_cast<size_t>(batch * conv.out_h(h) * conv.out_w(w) * p.out_channels));
+  const std::vector<float> abs_bias = bias ? abs_of(std::vector<float>(bias, bias + p.out_channels)) : std::vector<float>();
+  conv2d_f32_ref(p, abs_of(in).data(), batch, h, w, abs_of(weight).data(), bias ? abs_bias.data() : nullptr,
+                 Activation::none, nullptr, magnitude.data());
+  return {std::move(magnitude), p.in_channels / p.groups * p.kernel_h * p.kernel_w};
+}
+
 struct ConvCase {
   Conv2dParams p;
   int64_t batch, h, w;
@@ -89,7 +173,7 @@ std::string describe(const ConvCase& c) {
 
 void check_conv(const ConvCase& c, std::mt19937& rng) {
   const Conv2dParams& p = c.p;
-  const int64_t length = p.in_channels / p.groups * p.kernel_h * p.kernel_w;
+  const int64_t length = p.in_channels / p.groups * p.kernel_h * p.kernel_w;  // for the weights' scale
   const int64_t oh = (c.h + 2 * p.pad_h - p.kernel_h) / p.stride_h + 1;
   const int64_t ow = (c.w + 2 * p.pad_w - p.kernel_w) / p.stride_w + 1;
   const int64_t out_n = c.batch * oh * ow * p.out_channels;
@@ -102,24 +186,26 @@ void check_conv(const ConvCase& c, std::mt19937& rng) {
   const float* b = c.bias ? bias.data() : nullptr;
   const float* res = c.residual ? residual.data() : nullptr;
 
-  std::vector<float> want(out_n), magnitude(out_n);
+  std::vector<float> want(out_n);
   conv2d_f32_ref(p, in.data(), c.batch, c.h, c.w, weight.data(), b, c.act, res, want.data());
-  const std::vector<float> abs_bias = abs_of(bias);
-  conv2d_f32_ref(p, abs_of(in).data(), c.batch, c.h, c.w, abs_of(weight).data(), c.bias ? abs_bias.data() : nullptr,
-                 Activation::none, nullptr, magnitude.data());
 
+  // Every path the conv can take: the fast one (Winograd where it applies) and the direct sum.
   IsaGuard guard;
   for (Isa isa : supported_isas()) {
     set_active_isa(isa);
-    const Conv2d conv(p, weight.data(), b, c.act);
-    REQUIRE(conv.out_h(c.h) == oh);
-    REQUIRE(conv.out_w(c.w) == ow);
-    std::vector<float> got(out_n, NAN);
-    conv.run(in.data(), c.batch, c.h, c.w, got.data(), res);
-    const Mismatch m = compare(got, want, magnitude, c.residual ? &residual : nullptr, length);
-    INFO(describe(c), " isa=", isa_name(isa), ": ", m.count, " mismatches, first at ", m.first, ": got ", m.got,
-         " want ", m.want, " tol ", m.tol);
-    CHECK(m.count == 0);
+    for (ConvAlgorithm algorithm : {ConvAlgorithm::fast, ConvAlgorithm::direct}) {
+      const Conv2d conv(p, weight.data(), b, c.act, isa, algorithm);
+      if (algorithm == ConvAlgorithm::direct && std::string(conv.path_name()) != "igemm") continue;  // as fast
+      REQUIRE(conv.out_h(c.h) == oh);
+      REQUIRE(conv.out_w(c.w) == ow);
+      std::vector<float> got(out_n, NAN);
+      conv.run(in.data(), c.batch, c.h, c.w, got.data(), res);
+      const Budget budget = budget_for(conv, c.batch, c.h, c.w, in, weight, b);
+      const Mismatch m = compare(got, want, budget.magnitude, c.residual ? &residual : nullptr, budget.length);
+      INFO(describe(c), " isa=", isa_name(isa), " path=", conv.path_name(), ": ", m.count, " mismatches, first at ",
+           m.first, ": got ", m.got, " want ", m.want, " tol ", m.tol);
+      CHECK(m.count == 0);
+    }
   }
 }
 
@@ -168,6 +254,106 @@ TEST_CASE("conv 3x3 matches the reference") {
   check_geometry(3, 1, 1, false, 1, 24, rng);
   check_geometry(3, 2, 1, false, 1, 16, rng);
   check_geometry(3, 1, 0, false, 1, 12, rng);
+}
+
+TEST_CASE("conv 3x3 stride 1 (Winograd path) matches the reference within its error budget") {
+  std::mt19937 rng(13);
+  const int64_t channels[] = {16, 17, 40, 64};
+  const int64_t sizes[] = {1, 2, 3, 4, 5, 8, 9, 14};  // every remainder of a side by the 4-pixel tile
+  const Activation acts[] = {Activation::none, Activation::relu, Activation::gelu, Activation::silu};
+  for (int i = 0; i < 24; ++i) {
+    ConvCase c;
+    const int64_t cin = channels[rng() % 4], cout = channels[rng() % 4];
+    c.p = {cin, cout, 3, 3, 1, 1, 1, 1, 1};
+    c.batch = 1 + rng() % 2;
+    c.h = sizes[rng() % 8];
+    c.w = sizes[rng() % 8];
+    c.bias = rng() % 2;
+    c.residual = rng() % 3 == 0;
+    c.act = acts[i % 4];
+    check_conv(c, rng);
+  }
+  // MobileSAM's neck (256 -> 256, then LayerNorm2d) on a map of 4 x 4 tiles with a short last one.
+  check_conv({{256, 256, 3, 3, 1, 1, 1, 1, 1}, 1, 15, 13, false, false, Activation::none}, rng);
+}
+
+TEST_CASE("conv Winograd transforms: each ISA's factored form matches the plain matrix products") {
+  using Input = void (*)(const WinogradInputArgs&);
+  using Output = void (*)(const WinogradOutputArgs&);
+  struct Variant {
+    Isa isa;
+    Input input;
+    Output output;
+  };
+  const Variant variants[] = {{Isa::avx2, winograd_input_f32_avx2, winograd_output_f32_avx2},
+                              {Isa::avx512, winograd_input_f32_avx512, winograd_output_f32_avx512}};
+  std::mt19937 rng(14);
+  // Channel counts with every tail length of both vector widths; rows and columns cut as at the map's edge.
+  for (int64_t channels : {1, 7, 8, 9, 16, 21, 35}) {
+    const std::vector<float> pixels = random_floats(rng, 36 * channels);
+    const float* pixel_ptrs[36];
+    for (int k = 0; k < 36; ++k) pixel_ptrs[k] = pixels.data() + k * channels;
+    const int64_t stride = channels + 3;  // not a whole vector: unaligned rows
+    std::vector<float> want_v(36 * stride, 0.f), got_v(36 * stride, 0.f);
+    winograd_input_f32_ref({pixel_ptrs, channels, want_v.data(), stride});
+    // The input transform's bound: gamma_12 * (|B^T| |d| |B|) <= 12 u * 100 max|d| (B^T's rows sum to <= 10).
+    const double input_tol = 12 * std::ldexp(1.0, -24) * 100;
+
+    const std::vector<float> m = random_floats(rng, 36 * stride);
+    const std::vector<float> bias = random_floats(rng, channels);
+    const std::vector<float> residual = random_floats(rng, 4 * 4 * channels);
+    for (const Variant& v : variants) {
+      if (!isa_supported(v.isa)) continue;
+      v.input({pixel_ptrs, channels, got_v.data(), stride});
+      for (size_t i = 0; i < want_v.size(); ++i) {
+        INFO("input transform isa=", isa_name(v.isa), " channels=", channels, " element ", i);
+        REQUIRE(std::fabs(got_v[i] - want_v[i]) <= input_tol);
+      }
+      for (int rows : {4, 1}) {
+        for (int cols : {4, 3}) {
+          for (Activation act : {Activation::none, Activation::gelu}) {
+            std::vector<float> want_y(16 * channels, -7.f), got_y(16 * channels, -7.f);
+            WinogradOutputArgs a{m.data(), stride, channels, bias.data(), act, want_y.data(), 4 * channels,
+                                 rows, cols, rows == 4 ? residual.data() : nullptr};
+            winograd_output_f32_ref(a);
+            a.out = got_y.data();
+            v.output(a);
+            // |A^T| |M| |A| <= 27^2 max|M| (A^T's rows sum to <= 27), 12 roundings, then the activation's
+            // approximation and the residual's rounding.
+            const double tol = 12 * std::ldexp(1.0, -24) * 27 * 27 * 1.13 + 4e-7 * (1 + 27 * 27 + 1) +
+                               2 * std::ldexp(1.0, -24) * 3 * 27 * 27;
+            for (size_t i = 0; i < want_y.size(); ++i) {
+              INFO("output transform isa=", isa_name(v.isa), " channels=", channels, " rows=", rows, " cols=", cols,
+                   " element ", i);
+              REQUIRE(std::fabs(got_y[i] - want_y[i]) <= tol);  // untouched pixels stay -7 in both
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("conv Winograd path: the same bits at any thread count") {
+  std::mt19937 rng(15);
+  const Conv2dParams p{48, 40, 3, 3, 1, 1, 1, 1, 1};
+  const int64_t batch = 2, h = 37, w = 29;  // 10 x 8 tiles an image: chunks of 8 to 64 tiles, a short last one
+  const std::vector<float> in = random_floats(rng, batch * h * w * p.in_channels);
+  const std::vector<float> weight = random_floats(rng, p.out_channels * p.in_channels * 9, 0.1f);
+  const std::vector<float> bias = random_floats(rng, p.out_channels);
+  const Conv2d conv(p, weight.data(), bias.data(), Activation::gelu);
+  REQUIRE(std::string(conv.path_name()) == "winograd");
+  const int saved = num_threads();
+  std::vector<float> first;
+  for (int threads : {1, 2, 3, 8}) {
+    set_num_threads(threads);
+    std::vector<float> out(static_cast<size_t>(batch * h * w * p.out_channels), NAN);
+    conv.run(in.data(), batch, h, w, out.data());
+    if (first.empty()) first = out;
+    INFO(threads, " threads");
+    CHECK(std::memcmp(out.data(), first.data(), out.size() * sizeof(float)) == 0);
+  }
+  set_num_threads(saved);
 }
 
 TEST_CASE("conv 2x2 stride 2 (patch merging) matches the reference") {
@@ -255,20 +441,20 @@ TEST_CASE("conv residual may alias the output") {
   IsaGuard guard;
   for (const Conv2dParams& p : {Conv2dParams{16, 24, 1, 1, 1, 1, 0, 0, 1}, Conv2dParams{24, 24, 3, 3, 1, 1, 1, 1, 24},
                                 Conv2dParams{16, 24, 3, 3, 1, 1, 1, 1, 1}}) {
-    const int64_t h = 9, w = 10, length = p.in_channels / p.groups * p.kernel_h * p.kernel_w;
+    const int64_t h = 9, w = 10, length = p.in_channels / p.groups * p.kernel_h * p.kernel_w;  // weights' scale
     const std::vector<float> in = random_floats(rng, h * w * p.in_channels);
     const std::vector<float> weight = random_floats(rng, p.out_channels * length, 0.3f);
     const std::vector<float> residual = random_floats(rng, h * w * p.out_channels);
-    std::vector<float> want(residual.size()), magnitude(residual.size());
+    std::vector<float> want(residual.size());
     conv2d_f32_ref(p, in.data(), 1, h, w, weight.data(), nullptr, Activation::relu, residual.data(), want.data());
-    conv2d_f32_ref(p, abs_of(in).data(), 1, h, w, abs_of(weight).data(), nullptr, Activation::none, nullptr,
-                   magnitude.data());
     for (Isa isa : supported_isas()) {
       set_active_isa(isa);
       std::vector<float> out = residual;
-      Conv2d(p, weight.data(), nullptr, Activation::relu).run(in.data(), 1, h, w, out.data(), out.data());
-      INFO("groups=", p.groups, " k=", p.kernel_h, " isa=", isa_name(isa));
-      CHECK(compare(out, want, magnitude, &residual, length).count == 0);
+      const Conv2d conv(p, weight.data(), nullptr, Activation::relu);
+      conv.run(in.data(), 1, h, w, out.data(), out.data());
+      const Budget budget = budget_for(conv, 1, h, w, in, weight, nullptr);
+      INFO("groups=", p.groups, " k=", p.kernel_h, " path=", conv.path_name(), " isa=", isa_name(isa));
+      CHECK(compare(out, want, budget.magnitude, &residual, budget.length).count == 0);
     }
   }
 }

@@ -11,6 +11,11 @@ namespace {
 
 float activate(Activation a, float x) { return static_cast<float>(activation_f64(a, static_cast<double>(x))); }
 
+// F(4x4, 3x3)'s transforms as plain matrices (conv.cpp holds G, for the weights).
+constexpr float kWinogradBT[6][6] = {{4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
+                                     {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
+constexpr float kWinogradAT[4][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
+
 }  // namespace
 
 void conv2d_f32_ref(const Conv2dParams& p, const float* in, int64_t batch, int64_t h, int64_t w, const float* weight,
@@ -90,6 +95,46 @@ void depthwise3x3_row_f32_ref(const DepthwiseRowArgs& a) {
       if (a.residual) y += a.residual[o];
       a.out[o] = y;
     }
+}
+
+// B^T d B and A^T M A, channel by channel, as written: the yardstick of the factored SIMD transforms.
+void winograd_input_f32_ref(const WinogradInputArgs& a) {
+  for (int64_t c = 0; c < a.channels; ++c) {
+    float t[6][6];  // B^T d
+    for (int i = 0; i < 6; ++i)
+      for (int j = 0; j < 6; ++j) {
+        float sum = 0;
+        for (int k = 0; k < 6; ++k) sum += kWinogradBT[i][k] * a.pixels[k * 6 + j][c];
+        t[i][j] = sum;
+      }
+    for (int i = 0; i < 6; ++i)
+      for (int j = 0; j < 6; ++j) {
+        float sum = 0;
+        for (int k = 0; k < 6; ++k) sum += t[i][k] * kWinogradBT[j][k];
+        a.out[(i * 6 + j) * a.stride + c] = sum;
+      }
+  }
+}
+
+void winograd_output_f32_ref(const WinogradOutputArgs& a) {
+  for (int64_t c = 0; c < a.channels; ++c) {
+    float t[4][6];  // A^T M
+    for (int i = 0; i < 4; ++i)
+      for (int j = 0; j < 6; ++j) {
+        float sum = 0;
+        for (int k = 0; k < 6; ++k) sum += kWinogradAT[i][k] * a.in[(k * 6 + j) * a.stride + c];
+        t[i][j] = sum;
+      }
+    for (int i = 0; i < a.rows; ++i)
+      for (int j = 0; j < a.cols; ++j) {
+        float sum = 0;
+        for (int k = 0; k < 6; ++k) sum += t[i][k] * kWinogradAT[j][k];
+        const int64_t at = i * a.row_stride + j * a.channels + c;
+        float y = activate(a.activation, sum + a.bias[c]);
+        if (a.residual) y += a.residual[at];
+        a.out[at] = y;
+      }
+  }
 }
 
 }  // namespace lsam
