@@ -132,7 +132,8 @@ int main(int argc, char** argv) {
     // The largest share of encoder time taken by an op type that is not a matrix product (GEMM, conv,
     // fused attention, and the fused blocks built of them): norms, activations, layout shuffles, depthwise
     // convs, resizes.
-    constexpr std::string_view kMatrixProducts[] = {"gemm", "conv", "conv_winograd", "attention", "window_attention", "bottleneck", "mlp"};
+    constexpr std::string_view kMatrixProducts[] = {"gemm", "conv", "conv_winograd", "attention",
+                                                    "window_attention", "bottleneck", "mlp"};
     const profiler::OpSummary* largest_other = nullptr;
     for (const auto& s : ops)
       if (std::find(std::begin(kMatrixProducts), std::end(kMatrixProducts), s.op) == std::end(kMatrixProducts) &&

@@ -414,10 +414,12 @@ void Conv2d::run_winograd(const float* in, int64_t batch, int64_t h, int64_t w, 
                           const float* residual) const {
   constexpr int64_t kMaxChunk = 64, kMinChunk = 8;
   const int64_t cin = p_.in_channels, cout = p_.out_channels;
-  const int64_t tiles_h = (h + kWinogradOutput - 1) / kWinogradOutput, tiles_w = (w + kWinogradOutput - 1) / kWinogradOutput;
+  const int64_t tiles_h = (h + kWinogradOutput - 1) / kWinogradOutput;
+  const int64_t tiles_w = (w + kWinogradOutput - 1) / kWinogradOutput;
   const int64_t tiles = batch * tiles_h * tiles_w;
   // About two chunks per thread, so a thread that loses its core leaves little behind.
-  const int64_t chunk = std::clamp<int64_t>((tiles + 2 * num_threads() - 1) / (2 * num_threads()), kMinChunk, kMaxChunk);
+  const int64_t threads = available_threads();
+  const int64_t chunk = std::clamp<int64_t>((tiles + 2 * threads - 1) / (2 * threads), kMinChunk, kMaxChunk);
   const WinogradKernels kernels = winograd_kernels(isa_);
   parallel_claim((tiles + chunk - 1) / chunk, [&](const auto& next) {
     const Tensor scratch = Tensor::empty({kWinogradPoints * chunk * (cin + cout)});
@@ -437,7 +439,8 @@ void Conv2d::run_winograd(const float* in, int64_t batch, int64_t h, int64_t w, 
         kernels.input({pixels, cin, v + t * cin, chunk * cin});
       }
       for (int xi = 0; xi < kWinogradPoints; ++xi)
-        gemm_f32(count, v + xi * chunk * cin, cin, winograd_weight_[static_cast<size_t>(xi)], m + xi * chunk * cout, cout);
+        gemm_f32(count, v + xi * chunk * cin, cin, winograd_weight_[static_cast<size_t>(xi)], m + xi * chunk * cout,
+                 cout);
       for (int64_t t = 0; t < count; ++t) {
         const int64_t tile = t0 + t, n = tile / (tiles_h * tiles_w), ty = tile / tiles_w % tiles_h, tx = tile % tiles_w;
         const int64_t at = ((n * h + ty * kWinogradOutput) * w + tx * kWinogradOutput) * cout;

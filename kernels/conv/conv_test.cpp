@@ -129,7 +129,8 @@ std::vector<float> winograd_magnitude(const Conv2dParams& p, const float* in, in
               double sum = bias ? std::fabs(bias[co]) : 0.0;
               for (int i = 0; i < 6; ++i)
                 for (int j = 0; j < 6; ++j)
-                  sum += std::fabs(kAT[y - ty * 4][i] * kAT[x - tx * 4][j]) * m[static_cast<size_t>((i * 6 + j) * cout + co)];
+                  sum += std::fabs(kAT[y - ty * 4][i] * kAT[x - tx * 4][j]) *
+                         m[static_cast<size_t>((i * 6 + j) * cout + co)];
               magnitude[static_cast<size_t>(((n * h + y) * w + x) * cout + co)] = static_cast<float>(sum);
             }
       }
