@@ -421,6 +421,13 @@ void Conv2d::run_winograd(const float* in, int64_t batch, int64_t h, int64_t w, 
   const int64_t threads = available_threads();
   const int64_t chunk = std::clamp<int64_t>((tiles + 2 * threads - 1) / (2 * threads), kMinChunk, kMaxChunk);
   const WinogradKernels kernels = winograd_kernels(isa_);
+  struct TileOrigin {
+    int64_t n, y, x;  // image, and the tile's first output row and column
+  };
+  const auto origin = [&](int64_t tile) {
+    return TileOrigin{tile / (tiles_h * tiles_w), tile / tiles_w % tiles_h * kWinogradOutput,
+                      tile % tiles_w * kWinogradOutput};
+  };
   parallel_claim((tiles + chunk - 1) / chunk, [&](const auto& next) {
     const Tensor scratch = Tensor::empty({kWinogradPoints * chunk * (cin + cout)});
     float* const v = scratch.data<float>();
@@ -429,12 +436,12 @@ void Conv2d::run_winograd(const float* in, int64_t batch, int64_t h, int64_t w, 
     for (int64_t item; (item = next()) >= 0;) {
       const int64_t t0 = item * chunk, count = std::min(chunk, tiles - t0);
       for (int64_t t = 0; t < count; ++t) {
-        const int64_t tile = t0 + t, n = tile / (tiles_h * tiles_w), ty = tile / tiles_w % tiles_h, tx = tile % tiles_w;
+        const TileOrigin o = origin(t0 + t);
         for (int i = 0; i < kWinogradTile; ++i)
           for (int j = 0; j < kWinogradTile; ++j) {
-            const int64_t iy = ty * kWinogradOutput - 1 + i, ix = tx * kWinogradOutput - 1 + j;
+            const int64_t iy = o.y - 1 + i, ix = o.x - 1 + j;
             pixels[i * kWinogradTile + j] =
-                iy >= 0 && iy < h && ix >= 0 && ix < w ? in + ((n * h + iy) * w + ix) * cin : zero_.get();
+                iy >= 0 && iy < h && ix >= 0 && ix < w ? in + ((o.n * h + iy) * w + ix) * cin : zero_.get();
           }
         kernels.input({pixels, cin, v + t * cin, chunk * cin});
       }
@@ -442,8 +449,8 @@ void Conv2d::run_winograd(const float* in, int64_t batch, int64_t h, int64_t w, 
         gemm_f32(count, v + xi * chunk * cin, cin, winograd_weight_[static_cast<size_t>(xi)], m + xi * chunk * cout,
                  cout);
       for (int64_t t = 0; t < count; ++t) {
-        const int64_t tile = t0 + t, n = tile / (tiles_h * tiles_w), ty = tile / tiles_w % tiles_h, tx = tile % tiles_w;
-        const int64_t at = ((n * h + ty * kWinogradOutput) * w + tx * kWinogradOutput) * cout;
+        const TileOrigin o = origin(t0 + t);
+        const int64_t at = ((o.n * h + o.y) * w + o.x) * cout;
         WinogradOutputArgs a;
         a.in = m + t * cout;
         a.stride = chunk * cout;
@@ -452,8 +459,8 @@ void Conv2d::run_winograd(const float* in, int64_t batch, int64_t h, int64_t w, 
         a.activation = activation_;
         a.out = out + at;
         a.row_stride = w * cout;
-        a.rows = static_cast<int>(std::min<int64_t>(kWinogradOutput, h - ty * kWinogradOutput));
-        a.cols = static_cast<int>(std::min<int64_t>(kWinogradOutput, w - tx * kWinogradOutput));
+        a.rows = static_cast<int>(std::min<int64_t>(kWinogradOutput, h - o.y));
+        a.cols = static_cast<int>(std::min<int64_t>(kWinogradOutput, w - o.x));
         a.residual = residual ? residual + at : nullptr;
         kernels.output(a);
       }

@@ -14,7 +14,16 @@ float activate(Activation a, float x) { return static_cast<float>(activation_f64
 // F(4x4, 3x3)'s transforms as plain matrices (conv.cpp holds G, for the weights).
 constexpr float kWinogradBT[6][6] = {{4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
                                      {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
-constexpr float kWinogradAT[4][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
+constexpr float kWinogradAT[4][6] = {
+    {1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
+
+// sum_k coefficient[k] * value(k) over one row of a transform matrix, in k order.
+template <class F>
+float dot6(const float (&coefficient)[6], F value) {
+  float sum = 0;
+  for (int k = 0; k < 6; ++k) sum += coefficient[k] * value(k);
+  return sum;
+}
 
 }  // namespace
 
@@ -102,17 +111,10 @@ void winograd_input_f32_ref(const WinogradInputArgs& a) {
   for (int64_t c = 0; c < a.channels; ++c) {
     float t[6][6];  // B^T d
     for (int i = 0; i < 6; ++i)
-      for (int j = 0; j < 6; ++j) {
-        float sum = 0;
-        for (int k = 0; k < 6; ++k) sum += kWinogradBT[i][k] * a.pixels[k * 6 + j][c];
-        t[i][j] = sum;
-      }
+      for (int j = 0; j < 6; ++j) t[i][j] = dot6(kWinogradBT[i], [&](int k) { return a.pixels[k * 6 + j][c]; });
     for (int i = 0; i < 6; ++i)
-      for (int j = 0; j < 6; ++j) {
-        float sum = 0;
-        for (int k = 0; k < 6; ++k) sum += t[i][k] * kWinogradBT[j][k];
-        a.out[(i * 6 + j) * a.stride + c] = sum;
-      }
+      for (int j = 0; j < 6; ++j)
+        a.out[(i * 6 + j) * a.stride + c] = dot6(kWinogradBT[j], [&](int k) { return t[i][k]; });
   }
 }
 
@@ -120,17 +122,12 @@ void winograd_output_f32_ref(const WinogradOutputArgs& a) {
   for (int64_t c = 0; c < a.channels; ++c) {
     float t[4][6];  // A^T M
     for (int i = 0; i < 4; ++i)
-      for (int j = 0; j < 6; ++j) {
-        float sum = 0;
-        for (int k = 0; k < 6; ++k) sum += kWinogradAT[i][k] * a.in[(k * 6 + j) * a.stride + c];
-        t[i][j] = sum;
-      }
+      for (int j = 0; j < 6; ++j)
+        t[i][j] = dot6(kWinogradAT[i], [&](int k) { return a.in[(k * 6 + j) * a.stride + c]; });
     for (int i = 0; i < a.rows; ++i)
       for (int j = 0; j < a.cols; ++j) {
-        float sum = 0;
-        for (int k = 0; k < 6; ++k) sum += t[i][k] * kWinogradAT[j][k];
         const int64_t at = i * a.row_stride + j * a.channels + c;
-        float y = activate(a.activation, sum + a.bias[c]);
+        float y = activate(a.activation, dot6(kWinogradAT[j], [&](int k) { return t[i][k]; }) + a.bias[c]);
         if (a.residual) y += a.residual[at];
         a.out[at] = y;
       }
