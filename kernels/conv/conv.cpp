@@ -24,6 +24,13 @@ std::shared_ptr<float> aligned_zeros(int64_t n) {
   return std::shared_ptr<float>(p, aligned_free);
 }
 
+// The first n floats of src (none when src is null), then zeros up to `size`, 64-byte aligned.
+std::shared_ptr<float> zero_padded(const float* src, int64_t n, int64_t size) {
+  std::shared_ptr<float> p = aligned_zeros(size);
+  if (src) std::memcpy(p.get(), src, static_cast<size_t>(n) * sizeof(float));
+  return p;
+}
+
 int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 
 struct IgemmKernel {
@@ -77,6 +84,9 @@ constexpr double kWinogradG[6][3] = {{1.0 / 4, 0, 0},           {-1.0 / 6, -1.0 
 
 // Below this many channels on either side the transforms cost more than the multiplies they save.
 constexpr int64_t kWinogradMinChannels = 16;
+
+// F(4x4, 3x3) output tiles along a side of n output pixels.
+int64_t winograd_tiles(int64_t n) { return (n + kWinogradOutput - 1) / kWinogradOutput; }
 
 bool winograd_applies(const Conv2dParams& p) {
   return p.kernel_h == 3 && p.kernel_w == 3 && p.stride_h == 1 && p.stride_w == 1 && p.pad_h == 1 && p.pad_w == 1 &&
@@ -203,20 +213,15 @@ Conv2d::Conv2d(const Conv2dParams& p, const float* weight, const float* bias, Ac
     path_ = Path::gemm;
     // The weight [out_c, in_c] is B^T of out[pixels, out_c] = in[pixels, in_c] * B.
     gemm_weight_ = PackedB::pack(weight, p.in_channels, p.out_channels, p.in_channels, true, isa);
-    if (bias) {
-      bias_ = aligned_zeros(p.out_channels);
-      std::memcpy(bias_.get(), bias, p.out_channels * sizeof(float));
-    }
+    if (bias) bias_ = zero_padded(bias, p.out_channels, p.out_channels);
   } else if (p.groups == p.in_channels && p.groups == p.out_channels && p.kernel_h == 3 && p.kernel_w == 3 &&
              p.pad_h == 1 && p.pad_w == 1 && p.stride_h == p.stride_w && (p.stride_h == 1 || p.stride_h == 2)) {
     path_ = Path::depthwise;
     const int64_t C = p.in_channels, ldw = round_up(C, kDepthwiseChannelPad);
     weight_ = aligned_zeros(9 * ldw);
-    bias_ = aligned_zeros(ldw);
-    for (int64_t c = 0; c < C; ++c) {
+    bias_ = zero_padded(bias, C, ldw);
+    for (int64_t c = 0; c < C; ++c)
       for (int64_t t = 0; t < 9; ++t) weight_.get()[t * ldw + c] = weight[c * 9 + t];
-      if (bias) bias_.get()[c] = bias[c];
-    }
   } else if (algorithm == ConvAlgorithm::fast && winograd_applies(p)) {
     path_ = Path::winograd;
     // U = G g G^T per (out, in) channel pair, gathered into one [in_c, out_c] matrix per point xi.
@@ -236,8 +241,7 @@ Conv2d::Conv2d(const Conv2dParams& p, const float* weight, const float* bias, Ac
       }
     for (int xi = 0; xi < kWinogradPoints; ++xi)
       winograd_weight_.push_back(PackedB::pack(u.data() + xi * cin * cout, cin, cout, cout, false, isa));
-    bias_ = aligned_zeros(cout);
-    if (bias) std::memcpy(bias_.get(), bias, cout * sizeof(float));
+    bias_ = zero_padded(bias, cout, cout);
     zero_ = aligned_zeros(cin);
   } else {
     path_ = Path::igemm;
@@ -281,8 +285,7 @@ void Conv2d::run(const float* in, int64_t batch, int64_t h, int64_t w, float* ou
                                 std::to_string(w) + " too small for a " + std::to_string(p_.kernel_h) + "x" +
                                 std::to_string(p_.kernel_w) + " kernel");
   const double out_elems = static_cast<double>(batch * oh * ow * p_.out_channels);
-  const double tiles = static_cast<double>(batch * ((oh + kWinogradOutput - 1) / kWinogradOutput) *
-                                           ((ow + kWinogradOutput - 1) / kWinogradOutput));
+  const double tiles = static_cast<double>(batch * winograd_tiles(oh) * winograd_tiles(ow));
   // The arithmetic done: Winograd's 36 products a tile and its transforms (240 FLOPs a tile and input channel,
   // 146 a tile and output channel), not the 9-tap sum it replaces.
   const double flops = path_ == Path::winograd
@@ -414,8 +417,7 @@ void Conv2d::run_winograd(const float* in, int64_t batch, int64_t h, int64_t w, 
                           const float* residual) const {
   constexpr int64_t kMaxChunk = 64, kMinChunk = 8;
   const int64_t cin = p_.in_channels, cout = p_.out_channels;
-  const int64_t tiles_h = (h + kWinogradOutput - 1) / kWinogradOutput;
-  const int64_t tiles_w = (w + kWinogradOutput - 1) / kWinogradOutput;
+  const int64_t tiles_h = winograd_tiles(h), tiles_w = winograd_tiles(w);
   const int64_t tiles = batch * tiles_h * tiles_w;
   // About two chunks per thread, so a thread that loses its core leaves little behind.
   const int64_t threads = available_threads();
