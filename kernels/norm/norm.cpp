@@ -36,16 +36,22 @@ void softmax_f32(int64_t rows, int64_t dim, const float* x, int64_t ldx, float* 
 
 void softmax_mid_f32(int64_t outer, int64_t n, int64_t inner, const float* x, float* y) {
   LSAM_PROFILE("softmax", 5.0 * outer * n * inner, 12.0 * outer * n * inner);
-  auto* kernel = pick_variant(softmax_mid_f32_ref, softmax_mid_f32_avx2, softmax_mid_f32_avx512);
+  // Up to 8 columns (SAM's heads in the image-to-token scores), AVX-512 would leave half of every vector idle
+  // and mask the rest: the AVX2 kernel's full 8-lane vectors took 0.8x its time on Cascade Lake.
+  auto* kernel = pick_variant(softmax_mid_f32_ref, softmax_mid_f32_avx2,
+                              inner <= 8 ? softmax_mid_f32_avx2 : softmax_mid_f32_avx512);
   const int64_t slice = n * inner;
   if (outer >= available_threads()) {
     parallel_for(outer, min_rows(slice),
                  [&](int64_t b, int64_t e) { kernel(e - b, n, inner, 0, inner, x + b * slice, y + b * slice); });
     return;
   }
-  // Few slices (one image's token-to-image scores): the threads take column groups of 16, a whole number of
-  // vectors at either width and at least one 64-byte line each.
+  // Few slices (one image's token-to-image scores): the threads take groups of 16 columns (a cache line), and
+  // only when the rows are whole lines, so that no line is written by both. SAM's 56 columns for one prompt
+  // (rows of 224 bytes) run on one thread: split over two they took 1.8x the time of one on Cascade Lake, with
+  // a line shared at the boundary in every row.
   constexpr int64_t kGroup = 16;
+  if (inner * sizeof(float) % 64 != 0) return kernel(outer, n, inner, 0, inner, x, y);
   parallel_for((inner + kGroup - 1) / kGroup, min_rows(outer * n * kGroup), [&](int64_t b, int64_t e) {
     kernel(outer, n, inner, b * kGroup, std::min(e * kGroup, inner), x, y);
   });

@@ -172,9 +172,11 @@ TEST_CASE("softmax: every variant against the reference") {
 }
 
 // Column counts around both vector widths, including SAM's 8 heads and 56 = 8 heads x 7 tokens; columns are
-// computed in an [i0, i1) window to check that nothing outside it is touched.
+// computed in an [i0, i1) window to check that nothing outside it is touched. Rows up to 16 wait for the sum in
+// a stack buffer (7, 16); 4100 rows take blocks of 16 columns (40 = 16 + 16 + 8).
 TEST_CASE("softmax_mid: every variant against the reference") {
-  const int64_t shapes[][3] = {{3, 7, 8}, {2, 7, 1}, {1, 300, 56}, {2, 5, 17}, {1, 33, 9}, {4, 1, 5}, {2, 13, 40}};
+  const int64_t shapes[][3] = {{3, 7, 8},  {2, 7, 1},   {1, 300, 56}, {2, 5, 17},  {1, 33, 9},
+                               {4, 1, 5},  {2, 13, 40}, {2, 16, 20},  {1, 4100, 40}};
   for (const Variants& v : vector_variants()) {
     for (const auto& s : shapes) {
       for (float range : {4.f, 400.f}) {
