@@ -50,10 +50,10 @@ void softmax_mid_f32(int64_t outer, int64_t n, int64_t inner, const float* x, fl
   // only when the rows are whole lines, so that no line is written by both. SAM's 56 columns for one prompt
   // (rows of 224 bytes) run on one thread: split over two they took 1.8x the time of one on Cascade Lake, with
   // a line shared at the boundary in every row.
-  constexpr int64_t kGroup = 16;
-  if (inner * sizeof(float) % 64 != 0) return kernel(outer, n, inner, 0, inner, x, y);
-  parallel_for((inner + kGroup - 1) / kGroup, min_rows(outer * n * kGroup), [&](int64_t b, int64_t e) {
-    kernel(outer, n, inner, b * kGroup, std::min(e * kGroup, inner), x, y);
+  constexpr int64_t kLine = kSoftmaxMidLine;
+  if (inner % kLine != 0) return kernel(outer, n, inner, 0, inner, x, y);
+  parallel_for(inner / kLine, min_rows(outer * n * kLine), [&](int64_t b, int64_t e) {
+    kernel(outer, n, inner, b * kLine, e * kLine, x, y);
   });
 }
 

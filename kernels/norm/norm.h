@@ -39,8 +39,9 @@ void softmax_f32(int64_t rows, int64_t dim, const float* x, int64_t ldx, float* 
 // token-to-image scores [pixels, queries] normalised over the pixels. y may alias x.
 void softmax_mid_f32(int64_t outer, int64_t n, int64_t inner, const float* x, float* y);
 
-// The widest block of columns that softmax_mid walks row by row (norm_body.inc).
-constexpr int64_t kSoftmaxMidBlock = 64;
+// Columns in a 64-byte cache line: softmax_mid's narrowest block of columns (norm_body.inc) and the grain of
+// its split over threads (norm.cpp).
+constexpr int64_t kSoftmaxMidLine = 16;
 
 void layernorm_f32_ref(int64_t rows, int64_t dim, const float* x, int64_t ldx, const float* gamma, const float* beta,
                        float eps, float* y, int64_t ldy, const LayerNormEpilogue& epilogue);
