@@ -2,10 +2,12 @@
 // of one encode as a fraction of the machine's measured FMA peak, and peak resident memory.
 //
 // usage: lsam_bench_mobile_sam -m MODEL [-i IMAGE] [--runs N] [--batch N] [--profile-runs N] [--json] [--trace FILE]
-//        lsam_bench_mobile_sam -m MODEL --loop encoder|decoder [--runs N]   (one stage N times, for perf record)
+//        [--decoder-trace FILE]
+//        lsam_bench_mobile_sam -m MODEL --loop encoder|decoder|batch [--runs N] [--batch N]   (one stage N times,
+//        for perf record; batch: --batch prompts in one call)
 // The per-op profiles take each call's fastest of --profile-runs passes (default 3), so that one stalled call
 // on a shared machine does not move them. --trace writes the last profiled encode (a warm one: the arena is
-// planned and touched) as a Chrome trace.
+// planned and touched) as a Chrome trace, --decoder-trace the last profiled single-prompt decode.
 // bench/mobile_sam.py runs this beside PyTorch on the same checkpoint and prints the ratios.
 #include <sys/resource.h>
 
@@ -61,7 +63,7 @@ double peak_rss_mb() {
 
 int main(int argc, char** argv) {
   try {
-    const cli::Args args(argc - 1, argv + 1, {"-m", "-i", "--runs", "--batch", "--loop", "--trace", "--profile-runs"}, {"--json"});
+    const cli::Args args(argc - 1, argv + 1, {"-m", "-i", "--runs", "--batch", "--loop", "--trace", "--decoder-trace", "--profile-runs"}, {"--json"});
     const int runs = std::stoi(args.get("--runs").value_or("5"));
     const int batch = std::stoi(args.get("--batch").value_or("16"));
     const int profile_runs = std::stoi(args.get("--profile-runs").value_or("3"));
@@ -77,13 +79,19 @@ int main(int argc, char** argv) {
     point.labels = {1};
     point.multimask = true;  // as the PyTorch side times it
     predictor.predict(point);
+    std::vector<graph::Prompt> prompts(static_cast<size_t>(batch), point);
+    for (int i = 0; i < batch; ++i)
+      prompts[static_cast<size_t>(i)].points[0] = {image.width * (0.1f + 0.8f * static_cast<float>(i) / static_cast<float>(batch)),
+                                                   image.height * 0.5f};
     if (const auto stage = args.get("--loop")) {
-      if (*stage != "encoder" && *stage != "decoder") throw std::runtime_error("--loop takes encoder or decoder");
+      if (*stage != "encoder" && *stage != "decoder" && *stage != "batch")
+        throw std::runtime_error("--loop takes encoder, decoder or batch");
       const double cpu0 = cpu_ms();
       const double ms = time_ms([&] {
         for (int r = 0; r < runs; ++r)
           if (*stage == "encoder") predictor.set_image(image.rgb.data(), image.height, image.width);
-          else predictor.predict(point);
+          else if (*stage == "decoder") predictor.predict(point);
+          else predictor.predict_batch(prompts);
       });
       // CPU time too: on a shared machine it moves less than wall time (with one thread, it is the work).
       std::printf("%s: %.2f ms per run, %.2f CPU ms per run (means of %d)\n", stage->c_str(), ms / runs,
@@ -97,10 +105,6 @@ int main(int argc, char** argv) {
     for (int r = 0; r < runs; ++r)
       encode.push_back(time_ms([&] { predictor.set_image(image.rgb.data(), image.height, image.width); }));
     for (int r = 0; r < runs; ++r) decode.push_back(time_ms([&] { predictor.predict(point); }));
-    std::vector<graph::Prompt> prompts(static_cast<size_t>(batch), point);
-    for (int i = 0; i < batch; ++i)
-      prompts[static_cast<size_t>(i)].points[0] = {image.width * (0.1f + 0.8f * static_cast<float>(i) / static_cast<float>(batch)),
-                                                   image.height * 0.5f};
     for (int r = 0; r < runs; ++r)
       decode_batch.push_back(time_ms([&] { predictor.predict_batch(prompts); }) / batch);
     // The decoder alone (prompt encoder + mask decoder to the low-res logits), without the masks' upscaling
@@ -146,8 +150,12 @@ int main(int argc, char** argv) {
     // decoder cache (a once-per-image cost, as the timed decodes see it).
     predictor.predict(point);
     const auto decoder_calls = fastest_calls_of([&] { predictor.predict(point); });
+    if (const auto trace = args.get("--decoder-trace")) profiler::write_chrome_trace(*trace);
     double decoder_profiled_ms = 0;
     for (const auto& s : profiler::summarize(decoder_calls)) decoder_profiled_ms += s.total_ms;
+    const auto batch_calls = fastest_calls_of([&] { predictor.predict_batch(prompts); });
+    double batch_profiled_ms = 0;
+    for (const auto& s : profiler::summarize(batch_calls)) batch_profiled_ms += s.total_ms;
     const double enc_ms = median(encode);
     const double enc_gflops = flops / (enc_ms * 1e6);
 
@@ -177,6 +185,8 @@ int main(int argc, char** argv) {
                   encoder_report.c_str());
       std::printf("decoder profile (one prompt, fastest of %d runs per call, %.1f ms in kernels):\n%s", profile_runs,
                   decoder_profiled_ms, profiler::report(decoder_calls, peak).c_str());
+      std::printf("\ndecoder profile (%d batched prompts, fastest of %d runs per call, %.1f ms in kernels, %.2f a prompt):\n%s",
+                  batch, profile_runs, batch_profiled_ms, batch_profiled_ms / batch, profiler::report(batch_calls, peak).c_str());
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "lsam_bench_mobile_sam: %s\n", e.what());
